@@ -1,0 +1,95 @@
+/**
+ * `serve`'s configuration, from its command-line flags. Validated once; the
+ * result is frozen and passed down. The only module that knows flag names.
+ */
+import { parseArgs } from 'node:util';
+import type { LevelWithSilent } from 'pino';
+import { LOG_LEVELS } from '../server/logger.ts';
+
+export interface ServeConfig {
+  readonly configFile: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly clientCaFile?: string;
+  readonly previewTokenFile?: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LevelWithSilent;
+  /** How often certificate and policy files are checked for changes. */
+  readonly reloadIntervalMs: number;
+}
+
+export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
+  --config FILE             policy file (YAML or JSON); reloaded when it changes
+  --tls-cert FILE           serving certificate (PEM, leaf first); reloaded when it changes
+  --tls-key FILE            its private key (PEM)
+                            without both: an in-memory self-signed certificate, for local use
+  --client-ca-file FILE     require client certificates signed by this CA on /mutate and /preview
+  --preview-token-file FILE require "Authorization: Bearer <token>" on /preview
+  --port N                  HTTPS port (default 8443; 0 picks a free one)
+  --host ADDRESS            address to listen on (default 0.0.0.0)
+  --log-level LEVEL         ${LOG_LEVELS.join(' | ')} (default info)
+  --reload-interval SECONDS how often certificate and policy files are checked (default 5)`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parses `serve`'s arguments. Throws {@link UsageError} with the reason. */
+export function parseServeArgs(args: readonly string[]): ServeConfig {
+  const { values } = parseStrict(args);
+  if (values.config === undefined) throw new UsageError('--config is required');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together');
+  }
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return Object.freeze({
+    configFile: values.config,
+    ...optional('tlsCertFile', values['tls-cert']),
+    ...optional('tlsKeyFile', values['tls-key']),
+    ...optional('clientCaFile', values['client-ca-file']),
+    ...optional('previewTokenFile', values['preview-token-file']),
+    host: values.host ?? '0.0.0.0',
+    port: parseInteger('--port', values.port ?? '8443', 0, 65535),
+    logLevel: logLevel as LevelWithSilent,
+    reloadIntervalMs: parseInteger('--reload-interval', values['reload-interval'] ?? '5', 1, 3600) * 1000,
+  });
+}
+
+function parseStrict(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'client-ca-file': { type: 'string' },
+        'preview-token-file': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'log-level': { type: 'string' },
+        'reload-interval': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]: string });
+}

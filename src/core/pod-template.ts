@@ -1,0 +1,115 @@
+/**
+ * A read-only view of the parts of a Pod (or a workload's pod template) that
+ * the webhook reads: container images and pull policies, pull secrets, and its
+ * own annotation. Input is untrusted JSON, so shapes are checked here, once.
+ */
+
+export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+export type ContainerList = (typeof CONTAINER_LISTS)[number];
+
+/** The annotation that records what was rewritten: JSON, container name → original image. */
+export const ORIGINAL_IMAGES_ANNOTATION = 'harbor-image-webhook/original-images';
+
+/** One container, where it sits, and the two fields the webhook may change. */
+export interface ContainerView {
+  readonly list: ContainerList;
+  readonly index: number;
+  readonly name: string | undefined;
+  readonly image: string | undefined;
+  readonly imagePullPolicy: string | undefined;
+}
+
+/** One `imagePullSecrets` entry, kept whole so nothing the user wrote is lost. */
+export type SecretReference = Readonly<Record<string, unknown>> & { readonly name?: unknown };
+
+export interface PodTemplateView {
+  readonly hasMetadata: boolean;
+  readonly hasAnnotations: boolean;
+  /** The current value of {@link ORIGINAL_IMAGES_ANNOTATION}, if any. */
+  readonly originalImagesAnnotation: string | undefined;
+  readonly hasSpec: boolean;
+  readonly containers: readonly ContainerView[];
+  readonly imagePullSecrets: readonly SecretReference[] | undefined;
+  /** Containers per list, so a projection can keep array lengths. */
+  readonly listLengths: Readonly<Partial<Record<ContainerList, number>>>;
+}
+
+export type ReadTemplate =
+  | { readonly ok: true; readonly view: PodTemplateView }
+  | { readonly ok: false; readonly problem: string };
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const optionalString = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+/** Reads a Pod or pod template (`{metadata, spec}`), refusing shapes Kubernetes would refuse. */
+export function readPodTemplate(template: unknown): ReadTemplate {
+  if (!isObject(template)) return fail('pod template must be an object');
+  const { metadata, spec } = template;
+  if (metadata !== undefined && !isObject(metadata)) return fail('metadata must be an object');
+  if (spec !== undefined && !isObject(spec)) return fail('spec must be an object');
+  const annotations = metadata?.['annotations'];
+  if (annotations !== undefined && annotations !== null && !isObject(annotations)) {
+    return fail('metadata.annotations must be an object');
+  }
+  const containers = readContainers(spec ?? {});
+  if (!Array.isArray(containers)) return fail(containers.problem);
+  const secrets = spec?.['imagePullSecrets'];
+  if (secrets !== undefined && secrets !== null && !isArrayOfObjects(secrets)) {
+    return fail('spec.imagePullSecrets must be a list of objects');
+  }
+  return {
+    ok: true,
+    view: {
+      hasMetadata: metadata !== undefined,
+      hasAnnotations: isObject(annotations),
+      originalImagesAnnotation: isObject(annotations)
+        ? optionalString(annotations[ORIGINAL_IMAGES_ANNOTATION])
+        : undefined,
+      hasSpec: spec !== undefined,
+      containers,
+      imagePullSecrets: Array.isArray(secrets) ? secrets : undefined,
+      listLengths: listLengths(spec ?? {}),
+    },
+  };
+}
+
+function readContainers(spec: JsonObject): ContainerView[] | { problem: string } {
+  const views: ContainerView[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const entries = spec[list];
+    if (entries === undefined || entries === null) continue;
+    if (!isArrayOfObjects(entries)) return { problem: `spec.${list} must be a list of objects` };
+    entries.forEach((container, index) => {
+      views.push({
+        list,
+        index,
+        name: optionalString(container['name']),
+        image: optionalString(container['image']),
+        imagePullPolicy: optionalString(container['imagePullPolicy']),
+      });
+    });
+  }
+  return views;
+}
+
+function listLengths(spec: JsonObject): Partial<Record<ContainerList, number>> {
+  const lengths: Partial<Record<ContainerList, number>> = {};
+  for (const list of CONTAINER_LISTS) {
+    const entries = spec[list];
+    if (Array.isArray(entries)) lengths[list] = entries.length;
+  }
+  return lengths;
+}
+
+function isArrayOfObjects(value: unknown): value is JsonObject[] {
+  return Array.isArray(value) && value.every(isObject);
+}
+
+function fail(problem: string): ReadTemplate {
+  return { ok: false, problem };
+}

@@ -1,0 +1,87 @@
+/**
+ * The policy file's schema: one definition gives the TypeScript type, the
+ * defaults and the error messages ("rules[2].match: …").
+ */
+import { z } from 'zod';
+import { describeBadGlob } from './glob.ts';
+import { isRegistryHost } from './reference.ts';
+
+// Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Harbor project names: lowercase letters, digits, "._-", starting with a letter or digit.
+const HARBOR_PROJECT = /^[a-z0-9][a-z0-9._-]*$/;
+
+const glob = z
+  .string()
+  .superRefine((pattern, context) => {
+    const problem = describeBadGlob(pattern);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
+
+const secretName = z
+  .string()
+  .max(253)
+  .regex(DNS_SUBDOMAIN, 'must be a Kubernetes Secret name (lowercase DNS subdomain)');
+
+export const PULL_POLICY_MODES = ['enforce', 'ifNotSet', 'off'] as const;
+export const ON_ERROR_MODES = ['allow', 'deny'] as const;
+
+export const policySchema = z.strictObject({
+  harbor: z.strictObject({
+    host: z
+      .string()
+      .refine(isRegistryHost, 'must be host[:port] as nodes pull from it, without scheme or path'),
+  }),
+  rules: z
+    .array(
+      z.strictObject({
+        match: glob,
+        project: z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(HARBOR_PROJECT, 'must be a Harbor project name (lowercase, digits, "._-")'),
+      }),
+    )
+    .default([]),
+  exclude: z.array(glob).default([]),
+  imagePullSecrets: z
+    .array(secretName)
+    .default([])
+    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice'),
+  imagePullPolicy: z.enum(PULL_POLICY_MODES).default('enforce'),
+  onError: z.enum(ON_ERROR_MODES).default('allow'),
+});
+
+/** The policy file after validation and defaults. */
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type PullPolicyMode = PolicyDocument['imagePullPolicy'];
+export type OnErrorMode = PolicyDocument['onError'];
+
+export type ValidatedPolicy =
+  | { readonly ok: true; readonly document: PolicyDocument }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Validates parsed policy data; problems read `field: reason`, e.g. `rules[2].match: must not be empty`. */
+export function validatePolicyDocument(data: unknown): ValidatedPolicy {
+  const result = policySchema.safeParse(data);
+  if (result.success) return { ok: true, document: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`)
+        : [`${formatPath(issue.path)}: ${issue.message}`],
+    ),
+  };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(document)';
+  return path
+    .map((key, index) => {
+      if (typeof key === 'number') return `[${key}]`;
+      return index === 0 ? String(key) : `.${String(key)}`;
+    })
+    .join('');
+}

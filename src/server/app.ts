@@ -1,0 +1,68 @@
+/**
+ * Builds the Fastify application: HTTPS only, HTTP/2 with HTTP/1.1 fallback
+ * (the kube-apiserver negotiates h2 by ALPN). Builds, never listens: `serve`
+ * listens, tests `inject()` or listen on 127.0.0.1 themselves.
+ */
+import { fastify, type FastifyError } from 'fastify';
+import type { SecureContextOptions } from 'node:tls';
+import type { Logger } from './logger.ts';
+import type { LiveState, ReadinessCheck } from './live-state.ts';
+import type { WebhookMetrics } from './metrics.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { errorBody } from './routes/http-errors.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
+import { mutateRoute } from './routes/mutate.ts';
+import type { WebhookServer } from './webhook-server.ts';
+
+/** 3 MiB: the apiserver's own request limit is 3 MiB, so no real Pod is larger. */
+export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
+export interface AppOptions {
+  readonly state: LiveState;
+  readonly logger: Logger;
+  readonly metrics: WebhookMetrics;
+  readonly tls: SecureContextOptions;
+  readonly readinessChecks: readonly ReadinessCheck[];
+}
+
+export async function buildApp(options: AppOptions): Promise<WebhookServer> {
+  const { state, metrics } = options;
+  const app = fastify({
+    http2: true,
+    https: { ...options.tls, allowHTTP1: true },
+    loggerInstance: options.logger,
+    // One line per request is written by the routes (or the hook below for errors), not two by Fastify.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // The apiserver gives up after timeoutSeconds (at most 30 s); nothing should outlive that.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as WebhookServer;
+
+  app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(statusCode).send(errorBody(statusCode, 'internal error; see the webhook log'));
+    }
+    return reply.code(statusCode).send(errorBody(statusCode, error.message));
+  });
+  app.setNotFoundHandler(function handleNotFound(request, reply) {
+    return reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url}`));
+  });
+  app.addHook('onResponse', async function recordResponse(request, reply) {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: request.method, code: reply.statusCode });
+    metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400) {
+      request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request answered with an error');
+    }
+  });
+
+  registerHealthRoutes(app, options.readinessChecks);
+  registerMetricsRoute(app, metrics);
+  await app.register(mutateRoute, { state, metrics });
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * Prometheus metrics, one registry per server instance (no import-time
+ * singletons, so tests build as many apps as they like). Label values come
+ * from small fixed sets: never an image, a namespace or a Pod name.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const PREFIX = 'harbor_image_webhook_';
+
+export interface WebhookMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'route' | 'method' | 'code'>;
+  readonly httpDuration: Histogram<'route'>;
+  readonly admissionReviews: Counter<'operation' | 'outcome'>;
+  readonly imageDecisions: Counter<'outcome'>;
+  readonly reloads: Counter<'kind' | 'result'>;
+  readonly certificateExpiry: Gauge;
+}
+
+/** Creates the metrics of one server, with Node's process metrics included. */
+export function createMetrics(): WebhookMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: `${PREFIX}http_requests_total`,
+      help: 'HTTP requests by route, method and status code.',
+      labelNames: ['route', 'method', 'code'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: 'Time from request received to response sent, by route.',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    admissionReviews: new Counter({
+      name: `${PREFIX}admission_reviews_total`,
+      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, invalid, error).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    }),
+    imageDecisions: new Counter({
+      name: `${PREFIX}image_decisions_total`,
+      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    reloads: new Counter({
+      name: `${PREFIX}reloads_total`,
+      help: 'Reloads of the TLS certificate or the policy file from disk, by result.',
+      labelNames: ['kind', 'result'],
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: `${PREFIX}tls_certificate_expiry_timestamp_seconds`,
+      help: 'Unix time at which the serving certificate expires.',
+      registers,
+    }),
+  };
+}

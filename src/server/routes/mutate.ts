@@ -1,0 +1,112 @@
+/**
+ * POST /mutate: the kube-apiserver's AdmissionReview in, AdmissionReview out.
+ * Thin: validate, call the core, count, log one line, reply.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { AdmissionRequest, AdmissionVerdict } from '../../admission/admission-review.ts';
+import { toAdmissionReview } from '../../admission/admission-response.ts';
+import { admit, type Admission } from '../../admission/admit.ts';
+import { parseAdmissionReview } from '../../admission/parse-review.ts';
+import type { OnErrorMode } from '../../core/policy-schema.ts';
+import type { LiveState } from '../live-state.ts';
+import type { WebhookMetrics } from '../metrics.ts';
+import type { WebhookServer } from '../webhook-server.ts';
+import { parseJsonBody } from '../json-body.ts';
+import { badRequest } from './http-errors.ts';
+
+export interface MutateRouteOptions {
+  readonly state: LiveState;
+  readonly metrics: WebhookMetrics;
+}
+
+export async function mutateRoute(app: WebhookServer, options: MutateRouteOptions): Promise<void> {
+  const { state, metrics } = options;
+  // The apiserver always sends application/json; any other content type is parsed as JSON too,
+  // so a client gets the same clear 400 for a bad body instead of a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.post<{ Body: string }>('/mutate', async (request, reply) => {
+    const json = parseJsonBody(request.body);
+    const parsed = json.ok ? parseAdmissionReview(json.value) : json;
+    if (!parsed.ok) {
+      metrics.admissionReviews.inc({ operation: 'unknown', outcome: 'invalid' });
+      return badRequest(reply, parsed.problem);
+    }
+    const admissionRequest = parsed.request;
+    const log = request.log.child(describeRequest(admissionRequest));
+    const policy = state.policy;
+    const admission = admitSafely(admissionRequest, policy, log);
+    if (!admission.ok) {
+      metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: 'invalid' });
+      log.info({ problem: admission.problem }, 'admission review refused as malformed');
+      return badRequest(reply, admission.problem);
+    }
+    const verdict = admission.verdict ?? internalErrorVerdict(policy.onError);
+    metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: admission.outcome });
+    for (const { decision } of admission.decisions) metrics.imageDecisions.inc({ outcome: decision.outcome });
+    log.info(
+      {
+        outcome: admission.outcome,
+        ...(admission.skipReason === undefined ? {} : { skipReason: admission.skipReason }),
+        images: admission.decisions.length,
+        patchOperations: verdict.patch.length,
+        warnings: verdict.warnings.length,
+      },
+      'admission reviewed',
+    );
+    return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, verdict);
+  });
+}
+
+type SafeAdmission =
+  | (Extract<Admission, { ok: true }> & { readonly verdict?: AdmissionVerdict })
+  | Extract<Admission, { ok: false }>
+  | { readonly ok: true; readonly outcome: 'error'; readonly decisions: readonly []; readonly verdict?: undefined; readonly skipReason?: undefined };
+
+/** The core never throws on valid input; if it ever does, the answer follows `onError` instead of a 500. */
+function admitSafely(
+  request: AdmissionRequest,
+  policy: Parameters<typeof admit>[1],
+  log: FastifyBaseLogger,
+): SafeAdmission {
+  try {
+    return admit(request, policy);
+  } catch (error) {
+    log.error({ err: error, onError: policy.onError }, 'internal error while mutating; answering by onError');
+    return { ok: true, outcome: 'error', decisions: [] };
+  }
+}
+
+function internalErrorVerdict(onError: OnErrorMode): AdmissionVerdict {
+  if (onError === 'allow') {
+    return {
+      allowed: true,
+      patch: [],
+      warnings: ['harbor-image-webhook: internal error; images were not rewritten (onError: allow)'],
+    };
+  }
+  return {
+    allowed: false,
+    patch: [],
+    warnings: [],
+    status: {
+      code: 500,
+      reason: 'InternalError',
+      message: 'harbor-image-webhook: internal error; Pod refused because the policy says onError: deny',
+    },
+  };
+}
+
+function describeRequest(request: AdmissionRequest): Record<string, unknown> {
+  const metadata = (request.object as { metadata?: { generateName?: unknown } } | undefined)?.metadata;
+  const generateName = typeof metadata?.generateName === 'string' ? metadata.generateName : undefined;
+  return {
+    uid: request.uid,
+    namespace: request.namespace,
+    name: request.name !== undefined && request.name !== '' ? request.name : generateName,
+    operation: request.operation,
+    ...(request.subResource === undefined || request.subResource === '' ? {} : { subResource: request.subResource }),
+    ...(request.dryRun === true ? { dryRun: true } : {}),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Starts the webhook: loads the policy and certificate (refusing to start on
+ * either problem), builds the app, listens, and keeps both reloaded from disk.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { issueSelfSignedServingCertificate } from '../certificates/issue.ts';
+import { loadPolicyFile } from '../config/policy-file.ts';
+import type { ServeConfig } from '../config/serve-config.ts';
+import { buildApp } from './app.ts';
+import type { Logger } from './logger.ts';
+import { certificateIsValid, type LiveState } from './live-state.ts';
+import { createMetrics, type WebhookMetrics } from './metrics.ts';
+import { watchPolicyFile } from './policy-reloader.ts';
+import { checkTlsPair, secureContextOptions, type TlsCredentials } from './tls-credentials.ts';
+import { watchTlsFiles } from './tls-reloader.ts';
+import type { WebhookServer } from './webhook-server.ts';
+
+export interface RunningServer {
+  readonly app: WebhookServer;
+  readonly port: number;
+  readonly state: LiveState;
+  readonly metrics: WebhookMetrics;
+  /** The CA of a generated self-signed certificate, for clients; undefined with certificate files. */
+  readonly selfSignedCaPem: string | undefined;
+  /** Stops accepting, finishes in-flight requests, stops the reloaders. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+  const startedAt = performance.now();
+  const { policy, content: policyContent } = await loadPolicyFile(config.configFile);
+  const tls = await loadTls(config, logger);
+  const clientCaPem = config.clientCaFile === undefined ? undefined : await readFile(config.clientCaFile);
+  const state: LiveState = { policy, certificateNotAfter: tls.credentials.notAfter };
+  const metrics = createMetrics();
+  metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
+  const app = await buildApp({
+    state,
+    logger,
+    metrics,
+    tls: secureContextOptions(tls.credentials, clientCaPem),
+    readinessChecks: [certificateIsValid(state, () => new Date())],
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const port = (app.server.address() as AddressInfo).port;
+  const stopWatches = [
+    watchPolicyFile({
+      file: config.configFile,
+      initial: policyContent,
+      intervalMs: config.reloadIntervalMs, state, metrics, logger }),
+    ...(config.tlsCertFile === undefined || config.tlsKeyFile === undefined
+      ? []
+      : [
+          watchTlsFiles({
+            certFile: config.tlsCertFile,
+            keyFile: config.tlsKeyFile,
+            initial: tls.credentials,
+            intervalMs: config.reloadIntervalMs,
+            apply: (credentials) => app.server.setSecureContext(secureContextOptions(credentials, clientCaPem)),
+            state,
+            metrics,
+            logger,
+          }),
+        ]),
+  ];
+  logger.info(
+    {
+      host: config.host,
+      port,
+      harborHost: policy.harborHost,
+      rules: policy.rules.length,
+      certificateNotAfter: tls.credentials.notAfter.toISOString(),
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    'harbor-image-webhook listening',
+  );
+  return {
+    app,
+    port,
+    state,
+    metrics,
+    selfSignedCaPem: tls.selfSignedCaPem,
+    close: async () => {
+      for (const stop of stopWatches) stop();
+      await app.close();
+    },
+  };
+}
+
+async function loadTls(
+  config: ServeConfig,
+  logger: Logger,
+): Promise<{ credentials: TlsCredentials; selfSignedCaPem: string | undefined }> {
+  if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) {
+    const issued = issueSelfSignedServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+    const checked = checkTlsPair(Buffer.from(issued.certificatePem), Buffer.from(issued.privateKeyPem), new Date());
+    if (!checked.ok) throw new Error(`generated certificate is unusable: ${checked.problem}`);
+    logger.warn(
+      { notAfter: issued.notAfter.toISOString(), dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] },
+      'no --tls-cert/--tls-key given: serving an in-memory self-signed certificate, for local use only',
+    );
+    return { credentials: checked.credentials, selfSignedCaPem: issued.caPem };
+  }
+  const [certificatePem, privateKeyPem] = await Promise.all([
+    readFile(config.tlsCertFile),
+    readFile(config.tlsKeyFile),
+  ]);
+  const checked = checkTlsPair(certificatePem, privateKeyPem, new Date());
+  if (!checked.ok) throw new Error(`${config.tlsCertFile}, ${config.tlsKeyFile}: ${checked.problem}`);
+  return { credentials: checked.credentials, selfSignedCaPem: undefined };
+}
