@@ -3,7 +3,7 @@
  * (the kube-apiserver negotiates h2 by ALPN). Builds, never listens: `serve`
  * listens, tests `inject()` or listen on 127.0.0.1 themselves.
  */
-import { fastify, type FastifyError } from 'fastify';
+import { LogController, fastify, type FastifyError } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from './logger.ts';
 import type { LiveState, ReadinessCheck } from './live-state.ts';
@@ -32,7 +32,7 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
     https: { ...options.tls, allowHTTP1: true },
     loggerInstance: options.logger,
     // One line per request is written by the routes (or the hook below for errors), not two by Fastify.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // The apiserver gives up after timeoutSeconds (at most 30 s); nothing should outlive that.
     requestTimeout: 30_000,
