@@ -3,7 +3,8 @@
  * The `harbor-image-webhook` command: `serve` runs the webhook, `preview`
  * shows offline what it would change in a manifest. Wiring only.
  */
-import { UsageError } from '../config/serve-config.ts';
+import { SERVE_USAGE, UsageError } from '../config/serve-config.ts';
+import { PREVIEW_USAGE, runPreview } from './preview-command.ts';
 import { runServe } from './serve-command.ts';
 
 const USAGE = `usage:
@@ -11,8 +12,14 @@ const USAGE = `usage:
   harbor-image-webhook preview --config FILE -f MANIFEST|- [-n NAMESPACE] [-o json|yaml|diff]
   harbor-image-webhook <command> --help`;
 
-const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = {
-  serve: runServe,
+interface Command {
+  readonly run: (args: readonly string[]) => Promise<number>;
+  readonly usage: string;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: { run: runServe, usage: SERVE_USAGE },
+  preview: { run: runPreview, usage: PREVIEW_USAGE },
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -21,16 +28,20 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) {
+  const selected = COMMANDS[command];
+  if (selected === undefined) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(selected.usage);
+    return 0;
+  }
   try {
-    return await run(args);
+    return await selected.run(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`harbor-image-webhook ${command}: ${error.message}\n${USAGE}`);
+      console.error(`harbor-image-webhook ${command}: ${error.message}\n${selected.usage}`);
       return 2;
     }
     throw error;

@@ -12,6 +12,7 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { errorBody } from './routes/http-errors.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { mutateRoute } from './routes/mutate.ts';
+import { previewRoute } from './routes/preview.ts';
 import type { WebhookServer } from './webhook-server.ts';
 
 /** 3 MiB: the apiserver's own request limit is 3 MiB, so no real Pod is larger. */
@@ -23,6 +24,8 @@ export interface AppOptions {
   readonly metrics: WebhookMetrics;
   readonly tls: SecureContextOptions;
   readonly readinessChecks: readonly ReadinessCheck[];
+  /** Bearer token required on /preview, if any. */
+  readonly previewToken?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<WebhookServer> {
@@ -64,5 +67,6 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   registerHealthRoutes(app, options.readinessChecks);
   registerMetricsRoute(app, metrics);
   await app.register(mutateRoute, { state, metrics });
+  await app.register(previewRoute, { state, token: options.previewToken });
   return app;
 }

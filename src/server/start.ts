@@ -32,6 +32,9 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const { policy, content: policyContent } = await loadPolicyFile(config.configFile);
   const tls = await loadTls(config, logger);
   const clientCaPem = config.clientCaFile === undefined ? undefined : await readFile(config.clientCaFile);
+  const previewToken =
+    config.previewTokenFile === undefined ? undefined : (await readFile(config.previewTokenFile, 'utf8')).trim();
+  if (previewToken === '') throw new Error(`${config.previewTokenFile}: the preview token file is empty`);
   const state: LiveState = { policy, certificateNotAfter: tls.credentials.notAfter };
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
@@ -41,6 +44,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     metrics,
     tls: secureContextOptions(tls.credentials, clientCaPem),
     readinessChecks: [certificateIsValid(state, () => new Date())],
+    ...(previewToken === undefined ? {} : { previewToken }),
   });
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as AddressInfo).port;
