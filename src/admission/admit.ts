@@ -60,7 +60,10 @@ function mutationScope(request: AdmissionRequest): MutationScope | undefined {
   const subResource = request.subResource ?? '';
   if (operation === 'CREATE' && subResource === '') return { kind: 'whole-pod' };
   if (operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
-    return { kind: 'new-ephemeral-containers', existing: ephemeralContainerNames(request.oldObject) };
+    return {
+      kind: 'new-ephemeral-containers',
+      existing: ephemeralContainerNames(request.oldObject),
+    };
   }
   return undefined;
 }

@@ -11,7 +11,11 @@ import {
 } from './admission-review.ts';
 
 export type ParsedReview =
-  | { readonly ok: true; readonly apiVersion: AdmissionApiVersion; readonly request: AdmissionRequest }
+  | {
+      readonly ok: true;
+      readonly apiVersion: AdmissionApiVersion;
+      readonly request: AdmissionRequest;
+    }
   | { readonly ok: false; readonly problem: string };
 
 type JsonObject = Record<string, unknown>;
@@ -36,26 +40,33 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
   return { ok: true, apiVersion, request: request as unknown as AdmissionRequest };
 }
 
+const optionalOf =
+  (type: 'string' | 'boolean') =>
+  (value: unknown): boolean =>
+    value === undefined || typeof value === type;
+
+/** Each field the code relies on, and what it must be. */
+const REQUEST_CHECKS: readonly [(request: JsonObject) => boolean, string][] = [
+  [({ uid }) => typeof uid === 'string' && uid !== '', 'request.uid must be a non-empty string'],
+  [
+    ({ operation }) => includes(ADMISSION_OPERATIONS, operation),
+    `request.operation must be one of ${ADMISSION_OPERATIONS.join(', ')}`,
+  ],
+  [
+    ({ resource }) => isObject(resource) && typeof resource['resource'] === 'string',
+    'request.resource must be an object with a "resource" string',
+  ],
+  [
+    ({ resource }) => optionalOf('string')((resource as JsonObject)['group']),
+    'request.resource.group must be a string',
+  ],
+  [({ subResource }) => optionalOf('string')(subResource), 'request.subResource must be a string'],
+  [({ namespace }) => optionalOf('string')(namespace), 'request.namespace must be a string'],
+  [({ dryRun }) => optionalOf('boolean')(dryRun), 'request.dryRun must be a boolean'],
+];
+
 function checkRequest(request: JsonObject): string | undefined {
-  const { uid, operation, resource, subResource, namespace, dryRun } = request;
-  if (typeof uid !== 'string' || uid === '') return 'request.uid must be a non-empty string';
-  if (!includes(ADMISSION_OPERATIONS, operation)) {
-    return `request.operation must be one of ${ADMISSION_OPERATIONS.join(', ')}`;
-  }
-  if (!isObject(resource) || typeof resource['resource'] !== 'string') {
-    return 'request.resource must be an object with a "resource" string';
-  }
-  if (typeof resource['group'] !== 'string' && resource['group'] !== undefined) {
-    return 'request.resource.group must be a string';
-  }
-  if (subResource !== undefined && typeof subResource !== 'string') {
-    return 'request.subResource must be a string';
-  }
-  if (namespace !== undefined && typeof namespace !== 'string') {
-    return 'request.namespace must be a string';
-  }
-  if (dryRun !== undefined && typeof dryRun !== 'boolean') return 'request.dryRun must be a boolean';
-  return undefined;
+  return REQUEST_CHECKS.find(([holds]) => !holds(request))?.[1];
 }
 
 function fail(problem: string): ParsedReview {

@@ -30,10 +30,16 @@ export async function runPreview(args: readonly string[]): Promise<number> {
   try {
     text = options.filename === '-' ? await readStdin() : await readFile(options.filename, 'utf8');
   } catch (error) {
-    console.error(`${options.filename}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    console.error(
+      `${options.filename}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
     return 1;
   }
-  const outcome = preview(text, policy, options.namespace === undefined ? {} : { namespace: options.namespace });
+  const outcome = preview(
+    text,
+    policy,
+    options.namespace === undefined ? {} : { namespace: options.namespace },
+  );
   if (!outcome.ok) {
     console.error(`${options.filename === '-' ? 'stdin' : options.filename}: ${outcome.problem}`);
     return 1;
@@ -67,12 +73,18 @@ function parsePreviewArgs(args: readonly string[]): PreviewArgs {
     throw new UsageError((error as Error).message, { cause: error });
   }
   if (values.config === undefined) throw new UsageError('--config is required');
-  if (values.filename === undefined) throw new UsageError('-f MANIFEST (or - for stdin) is required');
+  if (values.filename === undefined)
+    throw new UsageError('-f MANIFEST (or - for stdin) is required');
   const output = values.output ?? 'json';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
     throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(', ')}`);
   }
-  return { config: values.config, filename: values.filename, namespace: values.namespace, output: output as OutputFormat };
+  return {
+    config: values.config,
+    filename: values.filename,
+    namespace: values.namespace,
+    output: output as OutputFormat,
+  };
 }
 
 async function readStdin(): Promise<string> {

@@ -18,7 +18,10 @@ export async function runServe(args: readonly string[]): Promise<number> {
     server = await startServer(config, logger);
   } catch (error) {
     if (error instanceof PolicyFileError) {
-      logger.fatal({ file: error.file, problems: error.problems }, 'policy file refused; not starting');
+      logger.fatal(
+        { file: error.file, problems: error.problems },
+        'policy file refused; not starting',
+      );
     } else {
       logger.fatal({ err: error }, 'cannot start');
     }
@@ -29,7 +32,10 @@ export async function runServe(args: readonly string[]): Promise<number> {
     const shutdown = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
       const deadline = setTimeout(() => {
-        logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting with requests unfinished');
+        logger.error(
+          { deadlineMs: SHUTDOWN_DEADLINE_MS },
+          'shutdown deadline passed; exiting with requests unfinished',
+        );
         resolve(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();

@@ -31,7 +31,8 @@ export async function loadPolicyFile(file: string): Promise<LoadedPolicyFile> {
   try {
     content = await readFile(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
     throw new PolicyFileError(file, [reason], { cause: error });
   }
   const loaded = parsePolicyText(content.toString('utf8'));

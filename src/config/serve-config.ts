@@ -55,7 +55,8 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
     host: values.host ?? '0.0.0.0',
     port: parseInteger('--port', values.port ?? '8443', 0, 65535),
     logLevel: logLevel as LevelWithSilent,
-    reloadIntervalMs: parseInteger('--reload-interval', values['reload-interval'] ?? '5', 1, 3600) * 1000,
+    reloadIntervalMs:
+      parseInteger('--reload-interval', values['reload-interval'] ?? '5', 1, 3600) * 1000,
   });
 }
 

@@ -83,7 +83,9 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
       return decision.rewritten;
     case ImageOutcome.invalidReference:
       return undefined;
-    default:
+    case ImageOutcome.alreadyOnHarbor:
+    case ImageOutcome.excluded:
+    case ImageOutcome.noRule:
       return decision.reference;
   }
 }

@@ -4,7 +4,12 @@
  * template at `/spec/template`), so both always agree.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { explainDecision, finalImage, finalReference, type ImageDecision } from './image-decision.ts';
+import {
+  explainDecision,
+  finalImage,
+  finalReference,
+  type ImageDecision,
+} from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
 import { comparePointers, escapePointerToken, toPointer } from './json-pointer.ts';
 import type { Policy } from './policy.ts';
@@ -138,8 +143,8 @@ function planContainers(
     originals: new Map(),
   };
   for (const container of view.containers) {
-    if (!isInScope(container, scope) || container.image === undefined) continue;
-    planContainer(plan, container, container.image, policy, `${base}/spec/${container.list}/${container.index}`);
+    if (!isInScope(container, scope)) continue;
+    planContainer(plan, container, policy, `${base}/spec/${container.list}/${container.index}`);
   }
   return plan;
 }
@@ -147,10 +152,12 @@ function planContainers(
 function planContainer(
   plan: ContainerPlan,
   container: ContainerView,
-  image: string,
   policy: Policy,
   containerPath: string,
 ): void {
+  const image = container.image;
+  // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
+  if (image === undefined) return;
   const decision = decideImageMemoized(image, policy);
   const key = containerKey(container.list, container.index);
   const to = finalImage(decision);

@@ -50,31 +50,49 @@ const optionalString = (value: unknown): string | undefined =>
 export function readPodTemplate(template: unknown): ReadTemplate {
   if (!isObject(template)) return fail('pod template must be an object');
   const { metadata, spec } = template;
-  if (metadata !== undefined && !isObject(metadata)) return fail('metadata must be an object');
-  if (spec !== undefined && !isObject(spec)) return fail('spec must be an object');
-  const annotations = metadata?.['annotations'];
-  if (annotations !== undefined && annotations !== null && !isObject(annotations)) {
-    return fail('metadata.annotations must be an object');
-  }
-  const containers = readContainers(spec ?? {});
+  const problem = checkShape(metadata, spec);
+  if (problem !== undefined) return fail(problem);
+  const containers = readContainers((spec as JsonObject | undefined) ?? {});
   if (!Array.isArray(containers)) return fail(containers.problem);
-  const secrets = spec?.['imagePullSecrets'];
-  if (secrets !== undefined && secrets !== null && !isArrayOfObjects(secrets)) {
-    return fail('spec.imagePullSecrets must be a list of objects');
-  }
   return {
     ok: true,
-    view: {
-      hasMetadata: metadata !== undefined,
-      hasAnnotations: isObject(annotations),
-      originalImagesAnnotation: isObject(annotations)
-        ? optionalString(annotations[ORIGINAL_IMAGES_ANNOTATION])
-        : undefined,
-      hasSpec: spec !== undefined,
-      containers,
-      imagePullSecrets: Array.isArray(secrets) ? secrets : undefined,
-      listLengths: listLengths(spec ?? {}),
-    },
+    view: toView(metadata as JsonObject | undefined, spec as JsonObject | undefined, containers),
+  };
+}
+
+function checkShape(metadata: unknown, spec: unknown): string | undefined {
+  if (metadata !== undefined && !isObject(metadata)) return 'metadata must be an object';
+  if (spec !== undefined && !isObject(spec)) return 'spec must be an object';
+  if (!isAbsentOr(metadata?.['annotations'], isObject))
+    return 'metadata.annotations must be an object';
+  if (!isAbsentOr(spec?.['imagePullSecrets'], isArrayOfObjects)) {
+    return 'spec.imagePullSecrets must be a list of objects';
+  }
+  return undefined;
+}
+
+// `null` is how YAML and JSON spell "not set"; Kubernetes reads it as absent too.
+function isAbsentOr(value: unknown, check: (value: unknown) => boolean): boolean {
+  return value === undefined || value === null || check(value);
+}
+
+function toView(
+  metadata: JsonObject | undefined,
+  spec: JsonObject | undefined,
+  containers: ContainerView[],
+): PodTemplateView {
+  const annotations = metadata?.['annotations'];
+  const secrets = spec?.['imagePullSecrets'];
+  return {
+    hasMetadata: metadata !== undefined,
+    hasAnnotations: isObject(annotations),
+    originalImagesAnnotation: isObject(annotations)
+      ? optionalString(annotations[ORIGINAL_IMAGES_ANNOTATION])
+      : undefined,
+    hasSpec: spec !== undefined,
+    containers,
+    imagePullSecrets: Array.isArray(secrets) ? (secrets as SecretReference[]) : undefined,
+    listLengths: listLengths(spec ?? {}),
   };
 }
 

@@ -11,12 +11,10 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 // Harbor project names: lowercase letters, digits, "._-", starting with a letter or digit.
 const HARBOR_PROJECT = /^[a-z0-9][a-z0-9._-]*$/;
 
-const glob = z
-  .string()
-  .superRefine((pattern, context) => {
-    const problem = describeBadGlob(pattern);
-    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-  });
+const glob = z.string().superRefine((pattern, context) => {
+  const problem = describeBadGlob(pattern);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 
 const secretName = z
   .string()

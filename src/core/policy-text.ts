@@ -22,7 +22,8 @@ export function parsePolicyText(text: string): LoadedPolicy {
       problems: document.errors.map((error) => {
         // The pretty message has the position and a code excerpt after the first line; keep the sentence.
         const line = error.linePos?.[0];
-        const sentence = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
+        const sentence =
+          error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
         return `${line === undefined ? '' : `line ${line.line}: `}${sentence}`;
       }),
     };

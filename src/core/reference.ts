@@ -139,13 +139,8 @@ function checkDigest(digest: string): string | undefined {
 // host (has "." or ":", or is "localhost"); otherwise the image is on Docker Hub.
 function locateRegistry(name: string): ParsedReference {
   const slash = name.indexOf('/');
-  const first = slash === -1 ? '' : name.slice(0, slash);
-  const isRegistry =
-    slash !== -1 &&
-    (first.includes('.') ||
-      first.includes(':') ||
-      first === 'localhost' ||
-      first !== first.toLowerCase());
+  const isRegistry = slash !== -1 && looksLikeHost(name.slice(0, slash));
+  const first = isRegistry ? name.slice(0, slash) : '';
   let registry = isRegistry ? first : DEFAULT_REGISTRY;
   let repository = isRegistry ? name.slice(slash + 1) : name;
   if (isRegistry && !DOMAIN_PATTERN.test(registry)) {
@@ -161,6 +156,16 @@ function locateRegistry(name: string): ParsedReference {
     return invalid(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   }
   return { ok: true, reference: { registry, repository } };
+}
+
+// Upper case cannot be a Docker Hub user, so distribution takes it for a host as well.
+function looksLikeHost(component: string): boolean {
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    component !== component.toLowerCase()
+  );
 }
 
 function describeBadRepository(repository: string): string {

@@ -33,7 +33,10 @@ export function projectTemplate(view: PodTemplateView, edits?: TemplateEdits): P
   if (view.hasMetadata || annotation !== undefined) {
     projection['metadata'] =
       view.hasAnnotations || annotation !== undefined
-        ? { annotations: annotation === undefined ? {} : { [ORIGINAL_IMAGES_ANNOTATION]: annotation } }
+        ? {
+            annotations:
+              annotation === undefined ? {} : { [ORIGINAL_IMAGES_ANNOTATION]: annotation },
+          }
         : {};
   }
   const secrets = edits?.imagePullSecrets ?? view.imagePullSecrets;

@@ -26,7 +26,8 @@ export interface ManifestObject {
   readonly object: Record<string, unknown>;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -40,7 +41,9 @@ export function readDocuments(text: string): Parsed<ManifestDocument[]> {
     const number = index + 1;
     const [error] = document.errors;
     if (error !== undefined) {
-      return fail(`document ${number}, line ${lineCounter.linePos(error.pos[0]).line}: ${error.message}`);
+      return fail(
+        `document ${number}, line ${lineCounter.linePos(error.pos[0]).line}: ${error.message}`,
+      );
     }
     const line = lineCounter.linePos(document.range[0]).line;
     let value: unknown;
@@ -53,7 +56,9 @@ export function readDocuments(text: string): Parsed<ManifestDocument[]> {
     if (value !== null && value !== undefined) documents.push({ number, line, value });
     if (documents.length > MAX_PREVIEW_OBJECTS) return tooMany();
   }
-  return documents.length === 0 ? fail('the input holds no Kubernetes object') : { ok: true, value: documents };
+  return documents.length === 0
+    ? fail('the input holds no Kubernetes object')
+    : { ok: true, value: documents };
 }
 
 /** The Kubernetes objects of `documents`, with Lists expanded. */
@@ -66,9 +71,13 @@ export function toObjects(documents: readonly ManifestDocument[]): Parsed<Manife
   return { ok: true, value: objects };
 }
 
-function addObjects(objects: ManifestObject[], { number, line, value }: ManifestDocument): string | undefined {
+function addObjects(
+  objects: ManifestObject[],
+  { number, line, value }: ManifestDocument,
+): string | undefined {
   const where = `document ${number} (line ${line})`;
-  if (!isObject(value)) return `${where}: not a Kubernetes object (expected a mapping with apiVersion and kind)`;
+  if (!isObject(value))
+    return `${where}: not a Kubernetes object (expected a mapping with apiVersion and kind)`;
   const kind = value['kind'];
   if (typeof kind !== 'string' || kind === '') return `${where}: the object has no kind`;
   if (!kind.endsWith('List')) {

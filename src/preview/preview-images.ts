@@ -36,10 +36,19 @@ export function previewImages(images: unknown, policy: Policy): ImagesPreviewRes
 }
 
 function describe(decision: ImageDecision): ImagePreview {
-  const base = { image: decision.image, outcome: decision.outcome, result: finalImage(decision), message: explainDecision(decision) };
+  const base = {
+    image: decision.image,
+    outcome: decision.outcome,
+    result: finalImage(decision),
+    message: explainDecision(decision),
+  };
   if (decision.outcome === 'invalid-reference') return base;
   const normalized = canonicalReference(decision.reference);
   if (decision.outcome !== 'rewritten') return { ...base, normalized };
   const { rule } = decision;
-  return { ...base, normalized, rule: { index: rule.index, match: rule.glob.pattern, project: rule.project } };
+  return {
+    ...base,
+    normalized,
+    rule: { index: rule.index, match: rule.glob.pattern, project: rule.project },
+  };
 }

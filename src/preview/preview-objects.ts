@@ -80,10 +80,16 @@ function previewObject(
   const mutation = mutatePodTemplate(located.template, policy, { basePath: located.path });
   if (!mutation.ok) {
     const label = `document ${entry.document}${entry.item === undefined ? '' : ` items[${entry.item}]`} (${kind} ${name ?? ''})`;
-    return { ok: false, problem: `${label}: ${located.path.join('.')}${located.path.length > 0 ? '.' : ''}${mutation.problem}` };
+    return {
+      ok: false,
+      problem: `${label}: ${located.path.join('.')}${located.path.length > 0 ? '.' : ''}${mutation.problem}`,
+    };
   }
   const { changes, patch, warnings } = mutation.mutation;
-  const after = patch.length === 0 ? object : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
+  const after =
+    patch.length === 0
+      ? object
+      : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
   return { ok: true, result: { ...base, changes, patch, object: after, warnings } };
 }
 

@@ -14,8 +14,7 @@ import { previewImages, type ImagePreview } from './preview-images.ts';
 import { previewObjects, type ObjectPreview, type PreviewOptions } from './preview-objects.ts';
 
 export type PreviewResponse =
-  | { readonly results: readonly ObjectPreview[] }
-  | { readonly images: readonly ImagePreview[] };
+  { readonly results: readonly ObjectPreview[] } | { readonly images: readonly ImagePreview[] };
 
 export type PreviewOutcome =
   | {
@@ -27,7 +26,11 @@ export type PreviewOutcome =
   | { readonly ok: false; readonly problem: string };
 
 /** Previews manifest text (JSON or YAML), or a `{"images": [...]}` list. */
-export function preview(text: string, policy: Policy, options: PreviewOptions = {}): PreviewOutcome {
+export function preview(
+  text: string,
+  policy: Policy,
+  options: PreviewOptions = {},
+): PreviewOutcome {
   const documents = readDocuments(text);
   if (!documents.ok) return documents;
   const images = imagesOf(documents.value);
@@ -38,7 +41,9 @@ export function preview(text: string, policy: Policy, options: PreviewOptions = 
   const objects = toObjects(documents.value);
   if (!objects.ok) return objects;
   const result = previewObjects(objects.value, policy, options);
-  return result.ok ? { ok: true, response: { results: result.results }, inputs: objects.value } : result;
+  return result.ok
+    ? { ok: true, response: { results: result.results }, inputs: objects.value }
+    : result;
 }
 
 /** The list of a single `{images: [...]}` document (no kind), or undefined. */

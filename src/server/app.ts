@@ -45,10 +45,13 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   }) as unknown as WebhookServer;
 
   app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
-    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    const statusCode =
+      error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
-      return reply.code(statusCode).send(errorBody(statusCode, 'internal error; see the webhook log'));
+      return reply
+        .code(statusCode)
+        .send(errorBody(statusCode, 'internal error; see the webhook log'));
     }
     return reply.code(statusCode).send(errorBody(statusCode, error.message));
   });
@@ -60,7 +63,10 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
     metrics.httpRequests.inc({ route, method: request.method, code: reply.statusCode });
     metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 400) {
-      request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request answered with an error');
+      request.log.info(
+        { method: request.method, url: request.url, statusCode: reply.statusCode },
+        'request answered with an error',
+      );
     }
   });
 

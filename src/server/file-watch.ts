@@ -24,7 +24,9 @@ export function watchFiles(options: FileWatchOptions): () => void {
   let busy = false;
   const check = async (): Promise<void> => {
     const contents = await Promise.all(options.files.map((file) => readFile(file)));
-    const changed = contents.some((content, index) => !content.equals(current[index] ?? Buffer.alloc(0)));
+    const changed = contents.some(
+      (content, index) => !content.equals(current[index] ?? Buffer.alloc(0)),
+    );
     if (changed && (await options.onChange(contents))) current = contents;
   };
   const timer = setInterval(() => {

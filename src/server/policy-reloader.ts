@@ -29,7 +29,10 @@ export function watchPolicyFile(options: PolicyReloaderOptions): () => void {
       const loaded = parsePolicyText((content ?? Buffer.alloc(0)).toString('utf8'));
       if (!loaded.ok) {
         metrics.reloads.inc({ kind: 'policy', result: 'failure' });
-        logger.error({ file, problems: loaded.problems }, 'new policy refused; keeping the previous policy');
+        logger.error(
+          { file, problems: loaded.problems },
+          'new policy refused; keeping the previous policy',
+        );
         return true; // do not report the same bad content again on every check
       }
       state.policy = loaded.policy;

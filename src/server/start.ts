@@ -31,10 +31,14 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const startedAt = performance.now();
   const { policy, content: policyContent } = await loadPolicyFile(config.configFile);
   const tls = await loadTls(config, logger);
-  const clientCaPem = config.clientCaFile === undefined ? undefined : await readFile(config.clientCaFile);
+  const clientCaPem =
+    config.clientCaFile === undefined ? undefined : await readFile(config.clientCaFile);
   const previewToken =
-    config.previewTokenFile === undefined ? undefined : (await readFile(config.previewTokenFile, 'utf8')).trim();
-  if (previewToken === '') throw new Error(`${config.previewTokenFile}: the preview token file is empty`);
+    config.previewTokenFile === undefined
+      ? undefined
+      : (await readFile(config.previewTokenFile, 'utf8')).trim();
+  if (previewToken === '')
+    throw new Error(`${config.previewTokenFile}: the preview token file is empty`);
   const state: LiveState = { policy, certificateNotAfter: tls.credentials.notAfter };
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
@@ -52,7 +56,11 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     watchPolicyFile({
       file: config.configFile,
       initial: policyContent,
-      intervalMs: config.reloadIntervalMs, state, metrics, logger }),
+      intervalMs: config.reloadIntervalMs,
+      state,
+      metrics,
+      logger,
+    }),
     ...(config.tlsCertFile === undefined || config.tlsKeyFile === undefined
       ? []
       : [
@@ -61,7 +69,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
             keyFile: config.tlsKeyFile,
             initial: tls.credentials,
             intervalMs: config.reloadIntervalMs,
-            apply: (credentials) => app.server.setSecureContext(secureContextOptions(credentials, clientCaPem)),
+            apply: (credentials) =>
+              app.server.setSecureContext(secureContextOptions(credentials, clientCaPem)),
             state,
             metrics,
             logger,
@@ -97,11 +106,22 @@ async function loadTls(
   logger: Logger,
 ): Promise<{ credentials: TlsCredentials; selfSignedCaPem: string | undefined }> {
   if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) {
-    const issued = issueSelfSignedServingCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
-    const checked = checkTlsPair(Buffer.from(issued.certificatePem), Buffer.from(issued.privateKeyPem), new Date());
+    const issued = issueSelfSignedServingCertificate({
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1', '::1'],
+    });
+    const checked = checkTlsPair(
+      Buffer.from(issued.certificatePem),
+      Buffer.from(issued.privateKeyPem),
+      new Date(),
+    );
     if (!checked.ok) throw new Error(`generated certificate is unusable: ${checked.problem}`);
     logger.warn(
-      { notAfter: issued.notAfter.toISOString(), dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] },
+      {
+        notAfter: issued.notAfter.toISOString(),
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1', '::1'],
+      },
       'no --tls-cert/--tls-key given: serving an in-memory self-signed certificate, for local use only',
     );
     return { credentials: checked.credentials, selfSignedCaPem: issued.caPem };
@@ -111,6 +131,7 @@ async function loadTls(
     readFile(config.tlsKeyFile),
   ]);
   const checked = checkTlsPair(certificatePem, privateKeyPem, new Date());
-  if (!checked.ok) throw new Error(`${config.tlsCertFile}, ${config.tlsKeyFile}: ${checked.problem}`);
+  if (!checked.ok)
+    throw new Error(`${config.tlsCertFile}, ${config.tlsKeyFile}: ${checked.problem}`);
   return { credentials: checked.credentials, selfSignedCaPem: undefined };
 }

@@ -29,10 +29,18 @@ const TLS12_CIPHERS = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
   'ECDHE-RSA-CHACHA20-POLY1305',
 ];
-const TLS13_CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+const TLS13_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+];
 
 /** Checks that `certificatePem` (leaf first, chain after) and `privateKeyPem` form a usable pair at `now`. */
-export function checkTlsPair(certificatePem: Buffer, privateKeyPem: Buffer, now: Date): CheckedCredentials {
+export function checkTlsPair(
+  certificatePem: Buffer,
+  privateKeyPem: Buffer,
+  now: Date,
+): CheckedCredentials {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(certificatePem);
@@ -47,10 +55,16 @@ export function checkTlsPair(certificatePem: Buffer, privateKeyPem: Buffer, now:
     return { ok: false, problem: 'the private key is not a PEM private key' };
   }
   const notAfter = new Date(certificate.validTo);
-  if (notAfter <= now) return { ok: false, problem: `the certificate expired at ${notAfter.toISOString()}` };
+  if (notAfter <= now)
+    return { ok: false, problem: `the certificate expired at ${notAfter.toISOString()}` };
   return {
     ok: true,
-    credentials: { certificatePem, privateKeyPem, notAfter, fingerprint: certificate.fingerprint256 },
+    credentials: {
+      certificatePem,
+      privateKeyPem,
+      notAfter,
+      fingerprint: certificate.fingerprint256,
+    },
   };
 }
 

@@ -28,11 +28,18 @@ export function watchTlsFiles(options: TlsReloaderOptions): () => void {
     intervalMs: options.intervalMs,
     initial: [options.initial.certificatePem, options.initial.privateKeyPem],
     onChange: ([certificatePem, privateKeyPem]) => {
-      const checked = checkTlsPair(certificatePem ?? Buffer.alloc(0), privateKeyPem ?? Buffer.alloc(0), new Date());
+      const checked = checkTlsPair(
+        certificatePem ?? Buffer.alloc(0),
+        privateKeyPem ?? Buffer.alloc(0),
+        new Date(),
+      );
       if (!checked.ok) {
         // Often a half-finished update (cert written, key not yet): the next check will see both.
         metrics.reloads.inc({ kind: 'tls', result: 'failure' });
-        logger.warn({ problem: checked.problem }, 'new TLS files refused; still serving the previous certificate');
+        logger.warn(
+          { problem: checked.problem },
+          'new TLS files refused; still serving the previous certificate',
+        );
         return false;
       }
       options.apply(checked.credentials);
@@ -40,7 +47,10 @@ export function watchTlsFiles(options: TlsReloaderOptions): () => void {
       metrics.certificateExpiry.set(checked.credentials.notAfter.getTime() / 1000);
       metrics.reloads.inc({ kind: 'tls', result: 'success' });
       logger.info(
-        { notAfter: checked.credentials.notAfter.toISOString(), fingerprint: checked.credentials.fingerprint },
+        {
+          notAfter: checked.credentials.notAfter.toISOString(),
+          fingerprint: checked.credentials.fingerprint,
+        },
         'serving certificate reloaded',
       );
       return true;

@@ -8,4 +8,3 @@ export type WebhookServer = FastifyInstance<
   Http2ServerResponse,
   FastifyBaseLogger
 >;
-

@@ -5,6 +5,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import { connect, type ClientHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 
 export interface HttpResponse {
   readonly status: number;
@@ -31,7 +32,12 @@ export function send(port: number, path: string, options: RequestOptions): Promi
 }
 
 /** POSTs JSON (an object is serialized; a string is sent as is). */
-export function postJson(port: number, path: string, body: unknown, options: RequestOptions): Promise<HttpResponse> {
+export function postJson(
+  port: number,
+  path: string,
+  body: unknown,
+  options: RequestOptions,
+): Promise<HttpResponse> {
   return send(port, path, {
     ...options,
     method: 'POST',
@@ -57,7 +63,7 @@ function sendHttp1(port: number, path: string, options: RequestOptions): Promise
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const socket = response.socket as import('node:tls').TLSSocket;
+          const socket = response.socket as TLSSocket;
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
@@ -85,9 +91,17 @@ export function openHttp2(port: number, ca: string | Buffer): Promise<ClientHttp
 }
 
 /** One request on an open HTTP/2 session. */
-export function sendOnSession(session: ClientHttp2Session, path: string, options: Omit<RequestOptions, 'ca'>): Promise<HttpResponse> {
+export function sendOnSession(
+  session: ClientHttp2Session,
+  path: string,
+  options: Omit<RequestOptions, 'ca'>,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': options.method ?? 'GET', ':path': path, ...options.headers });
+    const stream = session.request({
+      ':method': options.method ?? 'GET',
+      ':path': path,
+      ...options.headers,
+    });
     const chunks: Buffer[] = [];
     let status = 0;
     let headers: Record<string, string | string[] | undefined> = {};
@@ -98,7 +112,7 @@ export function sendOnSession(session: ClientHttp2Session, path: string, options
     });
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
-      const socket = session.socket as import('node:tls').TLSSocket;
+      const socket = session.socket as TLSSocket;
       resolve({
         status,
         headers,
@@ -112,7 +126,11 @@ export function sendOnSession(session: ClientHttp2Session, path: string, options
   });
 }
 
-async function sendHttp2(port: number, path: string, options: RequestOptions): Promise<HttpResponse> {
+async function sendHttp2(
+  port: number,
+  path: string,
+  options: RequestOptions,
+): Promise<HttpResponse> {
   const session = await openHttp2(port, options.ca);
   try {
     return await sendOnSession(session, path, options);

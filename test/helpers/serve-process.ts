@@ -16,12 +16,18 @@ export interface ServeProcess {
 }
 
 /** Spawns `serve` with `args` (add `--port 0`) and waits until it logs that it listens. */
-export async function spawnServe(args: readonly string[], entry = CLI_SOURCE, timeoutMs = 15_000): Promise<ServeProcess> {
+export async function spawnServe(
+  args: readonly string[],
+  entry = CLI_SOURCE,
+  timeoutMs = 15_000,
+): Promise<ServeProcess> {
   const child = spawn(process.execPath, [entry, 'serve', ...args], { stdio: 'pipe' });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -44,7 +50,11 @@ export async function spawnServe(args: readonly string[], entry = CLI_SOURCE, ti
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export function runCli(args: readonly string[], input?: string, entry = CLI_SOURCE): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: readonly string[],
+  input?: string,
+  entry = CLI_SOURCE,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [entry, ...args], { stdio: 'pipe' });
     let stdout = '';

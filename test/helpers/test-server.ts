@@ -45,8 +45,16 @@ export async function startTestServer(
   options: { policyYaml?: string; config?: Partial<ServeConfig> } = {},
 ): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'hiw-test-'));
-  const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), policy: join(dir, 'policy.yaml') };
-  const ca = issueCertificateAuthority({ commonName: 'test CA', validityDays: 30, keyAlgorithm: KeyAlgorithm.ecdsaP256 });
+  const files = {
+    cert: join(dir, 'tls.crt'),
+    key: join(dir, 'tls.key'),
+    policy: join(dir, 'policy.yaml'),
+  };
+  const ca = issueCertificateAuthority({
+    commonName: 'test CA',
+    validityDays: 30,
+    keyAlgorithm: KeyAlgorithm.ecdsaP256,
+  });
   const writeCertificate = async (issued: IssuedCertificate) => {
     await writeFile(files.key, issued.privateKeyPem);
     await writeFile(files.cert, issued.certificatePem);
@@ -93,7 +101,10 @@ export async function startTestServer(
 }
 
 /** Polls `condition` every 20 ms until it holds or `timeoutMs` passes. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);

@@ -11,7 +11,14 @@ import { runCli, spawnServe } from '../helpers/serve-process.ts';
 function postInsecure(port: number, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/mutate', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mutate',
+        method: 'POST',
+        rejectUnauthorized: false,
+        headers: { 'content-type': 'application/json' },
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
@@ -24,10 +31,20 @@ function postInsecure(port: number, body: string): Promise<number> {
 
 describe('harbor-image-webhook serve', () => {
   it('without certificates serves a self-signed one and says so in the log', async () => {
-    const serve = await spawnServe(['--config', FIXTURE_POLICY_FILE, '--port', '0', '--host', '127.0.0.1']);
+    const serve = await spawnServe([
+      '--config',
+      FIXTURE_POLICY_FILE,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ]);
     try {
       assert.match(serve.output(), /self-signed certificate, for local use only/);
-      assert.equal(await postInsecure(serve.port, JSON.stringify(loadJsonFixture('pod-create-v1.json'))), 200);
+      assert.equal(
+        await postInsecure(serve.port, JSON.stringify(loadJsonFixture('pod-create-v1.json'))),
+        200,
+      );
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exited;
@@ -35,9 +52,18 @@ describe('harbor-image-webhook serve', () => {
   });
 
   it('on SIGTERM answers every request in flight, then exits 0 within 10 seconds', async () => {
-    const serve = await spawnServe(['--config', FIXTURE_POLICY_FILE, '--port', '0', '--host', '127.0.0.1']);
+    const serve = await spawnServe([
+      '--config',
+      FIXTURE_POLICY_FILE,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ]);
     const body = JSON.stringify(loadJsonFixture('pod-create-v1.json'));
-    const inFlight = Array.from({ length: 50 }, () => postInsecure(serve.port, body).catch(() => 0));
+    const inFlight = Array.from({ length: 50 }, () =>
+      postInsecure(serve.port, body).catch(() => 0),
+    );
     // Let the requests reach the server before the signal.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const signalledAt = Date.now();
@@ -58,7 +84,10 @@ describe('harbor-image-webhook serve', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hiw-cli-'));
     try {
       const file = join(dir, 'policy.yaml');
-      await writeFile(file, 'harbor: {host: h.io}\nrules:\n- {match: "docker.io/**", project: Hub}\n');
+      await writeFile(
+        file,
+        'harbor: {host: h.io}\nrules:\n- {match: "docker.io/**", project: Hub}\n',
+      );
       const result = await runCli(['serve', '--config', file, '--port', '0']);
       assert.equal(result.code, 2);
       assert.match(result.stdout, /policy file refused/);

@@ -45,9 +45,18 @@ describe('mutating a realistic Pod from the apiserver', () => {
     const original = fixturePod();
     const mutation = mutate(original);
     const after = patched(original, mutation.patch);
-    assert.equal(after.spec.initContainers?.[0]?.image, 'harbor.example.com/ghcr-proxy/acme/shop-migrations:v2.3.1');
-    assert.equal(after.spec.containers[0]?.image, 'harbor.example.com/dockerhub-proxy/library/nginx:1.25');
-    assert.equal(after.spec.containers[1]?.image, 'harbor.example.com/dockerhub-proxy/library/busybox');
+    assert.equal(
+      after.spec.initContainers?.[0]?.image,
+      'harbor.example.com/ghcr-proxy/acme/shop-migrations:v2.3.1',
+    );
+    assert.equal(
+      after.spec.containers[0]?.image,
+      'harbor.example.com/dockerhub-proxy/library/nginx:1.25',
+    );
+    assert.equal(
+      after.spec.containers[1]?.image,
+      'harbor.example.com/dockerhub-proxy/library/busybox',
+    );
     assert.equal(after.spec.containers[2]?.image, 'registry.k8s.io/pause:3.9');
     const untouched = (value: Pod) => {
       const copy = deepClone(value) as Pod;
@@ -73,7 +82,10 @@ describe('mutating a realistic Pod from the apiserver', () => {
 
   it('appends the policy pull secret after the Pod own secret', () => {
     const after = patched(fixturePod(), mutate(fixturePod()).patch);
-    assert.deepEqual(after.spec.imagePullSecrets, [{ name: 'team-registry' }, { name: 'harbor-pull' }]);
+    assert.deepEqual(after.spec.imagePullSecrets, [
+      { name: 'team-registry' },
+      { name: 'harbor-pull' },
+    ]);
   });
 
   it('records every rewritten container original image in the annotation', () => {
@@ -99,7 +111,9 @@ describe('mutating a realistic Pod from the apiserver', () => {
     );
     const withAnnotations = fixturePod();
     withAnnotations.metadata = { ...withAnnotations.metadata, annotations: { team: 'shop' } };
-    const annotationOp = mutate(withAnnotations).patch.find((operation) => operation.path.includes('annotations'));
+    const annotationOp = mutate(withAnnotations).patch.find((operation) =>
+      operation.path.includes('annotations'),
+    );
     assert.equal(annotationOp?.path, '/metadata/annotations/harbor-image-webhook~1original-images');
     assert.equal(annotationOp?.op, 'add');
   });
@@ -139,26 +153,39 @@ describe('pull secrets are merged, never duplicated or replaced', () => {
   });
 
   it('does not add a secret the Pod already lists', () => {
-    const mutation = mutate(pod([{ name: 'a', image: 'nginx:1' }], { imagePullSecrets: [{ name: 'harbor-pull' }] }));
+    const mutation = mutate(
+      pod([{ name: 'a', image: 'nginx:1' }], { imagePullSecrets: [{ name: 'harbor-pull' }] }),
+    );
     assert.ok(!mutation.patch.some((operation) => operation.path.includes('imagePullSecrets')));
   });
 
   it('keeps the Pod own secrets first and in their order', () => {
     const policy = examplePolicy({ imagePullSecrets: ['harbor-pull', 'b', 'c'] });
-    const before = pod([{ name: 'a', image: 'nginx:1' }], { imagePullSecrets: [{ name: 'z' }, { name: 'b' }] });
+    const before = pod([{ name: 'a', image: 'nginx:1' }], {
+      imagePullSecrets: [{ name: 'z' }, { name: 'b' }],
+    });
     const after = patched(before, mutate(before, policy).patch);
-    assert.deepEqual(after.spec.imagePullSecrets?.map((secret) => secret.name), ['z', 'b', 'harbor-pull', 'c']);
+    assert.deepEqual(
+      after.spec.imagePullSecrets?.map((secret) => secret.name),
+      ['z', 'b', 'harbor-pull', 'c'],
+    );
   });
 
   it('appends many secrets in order even past ten', () => {
     const names = Array.from({ length: 12 }, (_, index) => `s${index}`);
     const before = pod([{ name: 'a', image: 'nginx:1' }], { imagePullSecrets: [{ name: 'x' }] });
     const after = patched(before, mutate(before, examplePolicy({ imagePullSecrets: names })).patch);
-    assert.deepEqual(after.spec.imagePullSecrets?.map((secret) => secret.name), ['x', ...names]);
+    assert.deepEqual(
+      after.spec.imagePullSecrets?.map((secret) => secret.name),
+      ['x', ...names],
+    );
   });
 
   it('adds no secrets when the policy has none', () => {
-    const mutation = mutate(pod([{ name: 'a', image: 'nginx:1' }]), examplePolicy({ imagePullSecrets: [] }));
+    const mutation = mutate(
+      pod([{ name: 'a', image: 'nginx:1' }]),
+      examplePolicy({ imagePullSecrets: [] }),
+    );
     assert.ok(!mutation.patch.some((operation) => operation.path.includes('imagePullSecrets')));
   });
 });
@@ -166,24 +193,103 @@ describe('pull secrets are merged, never duplicated or replaced', () => {
 describe('imagePullPolicy modes', () => {
   const digest = `sha256:${'a'.repeat(64)}`;
   const cases = [
-    { name: 'enforce sets Always for latest', mode: 'enforce', image: 'nginx:latest', current: 'IfNotPresent', expected: 'Always' },
-    { name: 'enforce sets Always for no tag', mode: 'enforce', image: 'nginx', current: undefined, expected: 'Always' },
-    { name: 'enforce sets IfNotPresent for a pinned tag', mode: 'enforce', image: 'nginx:1.25', current: 'Always', expected: 'IfNotPresent' },
-    { name: 'enforce sets IfNotPresent for a digest', mode: 'enforce', image: `nginx@${digest}`, current: 'Always', expected: 'IfNotPresent' },
-    { name: 'enforce sets IfNotPresent for latest pinned by digest', mode: 'enforce', image: `nginx:latest@${digest}`, current: 'Always', expected: 'IfNotPresent' },
-    { name: 'enforce leaves Never alone', mode: 'enforce', image: 'nginx:latest', current: 'Never', expected: 'Never' },
-    { name: 'enforce applies to images left alone too', mode: 'enforce', image: 'quay.io/a/b:latest', current: 'IfNotPresent', expected: 'Always' },
-    { name: 'enforce leaves an unparsable image alone', mode: 'enforce', image: 'Bad:Image', current: 'IfNotPresent', expected: 'IfNotPresent' },
-    { name: 'ifNotSet fills a missing policy', mode: 'ifNotSet', image: 'nginx', current: undefined, expected: 'Always' },
-    { name: 'ifNotSet keeps a set policy', mode: 'ifNotSet', image: 'nginx', current: 'IfNotPresent', expected: 'IfNotPresent' },
-    { name: 'off never sets a missing policy', mode: 'off', image: 'nginx', current: undefined, expected: undefined },
-    { name: 'off never changes a set policy', mode: 'off', image: 'nginx:1', current: 'Always', expected: 'Always' },
+    {
+      name: 'enforce sets Always for latest',
+      mode: 'enforce',
+      image: 'nginx:latest',
+      current: 'IfNotPresent',
+      expected: 'Always',
+    },
+    {
+      name: 'enforce sets Always for no tag',
+      mode: 'enforce',
+      image: 'nginx',
+      current: undefined,
+      expected: 'Always',
+    },
+    {
+      name: 'enforce sets IfNotPresent for a pinned tag',
+      mode: 'enforce',
+      image: 'nginx:1.25',
+      current: 'Always',
+      expected: 'IfNotPresent',
+    },
+    {
+      name: 'enforce sets IfNotPresent for a digest',
+      mode: 'enforce',
+      image: `nginx@${digest}`,
+      current: 'Always',
+      expected: 'IfNotPresent',
+    },
+    {
+      name: 'enforce sets IfNotPresent for latest pinned by digest',
+      mode: 'enforce',
+      image: `nginx:latest@${digest}`,
+      current: 'Always',
+      expected: 'IfNotPresent',
+    },
+    {
+      name: 'enforce leaves Never alone',
+      mode: 'enforce',
+      image: 'nginx:latest',
+      current: 'Never',
+      expected: 'Never',
+    },
+    {
+      name: 'enforce applies to images left alone too',
+      mode: 'enforce',
+      image: 'quay.io/a/b:latest',
+      current: 'IfNotPresent',
+      expected: 'Always',
+    },
+    {
+      name: 'enforce leaves an unparsable image alone',
+      mode: 'enforce',
+      image: 'Bad:Image',
+      current: 'IfNotPresent',
+      expected: 'IfNotPresent',
+    },
+    {
+      name: 'ifNotSet fills a missing policy',
+      mode: 'ifNotSet',
+      image: 'nginx',
+      current: undefined,
+      expected: 'Always',
+    },
+    {
+      name: 'ifNotSet keeps a set policy',
+      mode: 'ifNotSet',
+      image: 'nginx',
+      current: 'IfNotPresent',
+      expected: 'IfNotPresent',
+    },
+    {
+      name: 'off never sets a missing policy',
+      mode: 'off',
+      image: 'nginx',
+      current: undefined,
+      expected: undefined,
+    },
+    {
+      name: 'off never changes a set policy',
+      mode: 'off',
+      image: 'nginx:1',
+      current: 'Always',
+      expected: 'Always',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const container = { name: 'a', image: c.image, ...(c.current === undefined ? {} : { imagePullPolicy: c.current }) };
+      const container = {
+        name: 'a',
+        image: c.image,
+        ...(c.current === undefined ? {} : { imagePullPolicy: c.current }),
+      };
       const before = pod([container]);
-      const after = patched(before, mutate(before, examplePolicy({ imagePullPolicy: c.mode })).patch);
+      const after = patched(
+        before,
+        mutate(before, examplePolicy({ imagePullPolicy: c.mode })).patch,
+      );
       assert.equal(after.spec.containers[0]?.imagePullPolicy, c.expected);
     });
   }
@@ -192,11 +298,14 @@ describe('imagePullPolicy modes', () => {
 describe('the original-images annotation', () => {
   it('creates metadata.annotations when absent', () => {
     const mutation = mutate(pod([{ name: 'a', image: 'nginx:1' }]));
-    assert.deepEqual(mutation.patch.find((operation) => operation.path === '/metadata/annotations'), {
-      op: 'add',
-      path: '/metadata/annotations',
-      value: { [ANNOTATION]: '{"a":"nginx:1"}' },
-    });
+    assert.deepEqual(
+      mutation.patch.find((operation) => operation.path === '/metadata/annotations'),
+      {
+        op: 'add',
+        path: '/metadata/annotations',
+        value: { [ANNOTATION]: '{"a":"nginx:1"}' },
+      },
+    );
   });
 
   it('creates metadata itself when a template has none', () => {
@@ -212,35 +321,51 @@ describe('the original-images annotation', () => {
     ]);
     before.metadata = { name: 'p', annotations: { [ANNOTATION]: '{"a":"nginx:1"}' } };
     const after = patched(before, mutate(before).patch);
-    assert.deepEqual(JSON.parse(after.metadata?.annotations?.[ANNOTATION] ?? ''), { a: 'nginx:1', b: 'redis:7' });
+    assert.deepEqual(JSON.parse(after.metadata?.annotations?.[ANNOTATION] ?? ''), {
+      a: 'nginx:1',
+      b: 'redis:7',
+    });
   });
 
   it('replaces a hand-edited annotation that is not JSON, and says so', () => {
     const before = pod([{ name: 'a', image: 'nginx:1' }]);
     before.metadata = { name: 'p', annotations: { [ANNOTATION]: 'not json' } };
     const mutation = mutate(before);
-    assert.equal(patched(before, mutation.patch).metadata?.annotations?.[ANNOTATION], '{"a":"nginx:1"}');
+    assert.equal(
+      patched(before, mutation.patch).metadata?.annotations?.[ANNOTATION],
+      '{"a":"nginx:1"}',
+    );
     assert.ok(mutation.warnings.some((warning) => warning.includes('not a JSON object')));
   });
 
   it('is not added when nothing was rewritten', () => {
-    const mutation = mutate(pod([{ name: 'a', image: 'quay.io/a/b:1', imagePullPolicy: 'IfNotPresent' }]));
+    const mutation = mutate(
+      pod([{ name: 'a', image: 'quay.io/a/b:1', imagePullPolicy: 'IfNotPresent' }]),
+    );
     assert.ok(!mutation.patch.some((operation) => operation.path.startsWith('/metadata')));
   });
 
   it('does not let a container named __proto__ touch prototypes', () => {
     const before = pod([{ name: '__proto__', image: 'nginx:1' }]);
     const after = patched(before, mutate(before).patch);
-    assert.deepEqual(JSON.parse(after.metadata?.annotations?.[ANNOTATION] ?? ''), JSON.parse('{"__proto__":"nginx:1"}'));
+    assert.deepEqual(
+      JSON.parse(after.metadata?.annotations?.[ANNOTATION] ?? ''),
+      JSON.parse('{"__proto__":"nginx:1"}'),
+    );
     assert.equal(({} as Record<string, unknown>)['nginx:1'], undefined);
   });
 });
 
 describe('ephemeral containers', () => {
   it('are rewritten on a Pod CREATE like every other container', () => {
-    const before = pod([{ name: 'a', image: 'nginx:1' }], { ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36' }] });
+    const before = pod([{ name: 'a', image: 'nginx:1' }], {
+      ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36' }],
+    });
     const after = patched(before, mutate(before).patch);
-    assert.equal(after.spec.ephemeralContainers?.[0]?.image, 'harbor.example.com/dockerhub-proxy/library/busybox:1.36');
+    assert.equal(
+      after.spec.ephemeralContainers?.[0]?.image,
+      'harbor.example.com/dockerhub-proxy/library/busybox:1.36',
+    );
   });
 
   it('an ephemeral-container update rewrites only the new ones and nothing at Pod level', () => {
@@ -263,12 +388,19 @@ describe('ephemeral containers', () => {
 describe('workload templates and odd input', () => {
   it('writes paths under the template base path', () => {
     const deployment = { spec: { template: pod([{ name: 'a', image: 'nginx:1' }]) } };
-    const mutation = mutatePodTemplate(deployment.spec.template, examplePolicy(), { basePath: ['spec', 'template'] });
+    const mutation = mutatePodTemplate(deployment.spec.template, examplePolicy(), {
+      basePath: ['spec', 'template'],
+    });
     assert.ok(mutation.ok);
     if (!mutation.ok) return;
-    assert.ok(mutation.mutation.patch.every((operation) => operation.path.startsWith('/spec/template/')));
+    assert.ok(
+      mutation.mutation.patch.every((operation) => operation.path.startsWith('/spec/template/')),
+    );
     const after = patched(deployment, mutation.mutation.patch);
-    assert.equal(after.spec.template.spec.containers[0]?.image, 'harbor.example.com/dockerhub-proxy/library/nginx:1');
+    assert.equal(
+      after.spec.template.spec.containers[0]?.image,
+      'harbor.example.com/dockerhub-proxy/library/nginx:1',
+    );
   });
 
   it('warns about an image that does not parse and leaves it as written', () => {
@@ -280,16 +412,33 @@ describe('workload templates and odd input', () => {
 
   const shapes = [
     { name: 'a template that is not an object', template: 'pod', problem: 'must be an object' },
-    { name: 'containers that are not a list', template: { spec: { containers: {} } }, problem: 'spec.containers must be a list' },
-    { name: 'a container that is not an object', template: { spec: { containers: ['nginx'] } }, problem: 'spec.containers must be a list of objects' },
-    { name: 'annotations that are a list', template: { metadata: { annotations: [] }, spec: {} }, problem: 'metadata.annotations' },
-    { name: 'pull secrets that are strings', template: { spec: { imagePullSecrets: ['x'] } }, problem: 'spec.imagePullSecrets' },
+    {
+      name: 'containers that are not a list',
+      template: { spec: { containers: {} } },
+      problem: 'spec.containers must be a list',
+    },
+    {
+      name: 'a container that is not an object',
+      template: { spec: { containers: ['nginx'] } },
+      problem: 'spec.containers must be a list of objects',
+    },
+    {
+      name: 'annotations that are a list',
+      template: { metadata: { annotations: [] }, spec: {} },
+      problem: 'metadata.annotations',
+    },
+    {
+      name: 'pull secrets that are strings',
+      template: { spec: { imagePullSecrets: ['x'] } },
+      problem: 'spec.imagePullSecrets',
+    },
   ];
   for (const c of shapes) {
     it(`refuses ${c.name} with a reason`, () => {
       const result = mutatePodTemplate(c.template, examplePolicy());
       assert.equal(result.ok, false);
-      if (!result.ok) assert.match(result.problem, new RegExp(c.problem.replace(/[.[\]]/g, '\\$&')));
+      if (!result.ok)
+        assert.match(result.problem, new RegExp(c.problem.replace(/[.[\]]/g, '\\$&')));
     });
   }
 });

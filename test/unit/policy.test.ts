@@ -7,20 +7,90 @@ import { examplePolicy, policyFrom } from '../helpers/fixtures.ts';
 
 describe('glob patterns over normalized names', () => {
   const cases = [
-    { name: '"**" matches any depth below a registry', pattern: 'docker.io/**', input: 'docker.io/library/nginx', matches: true },
-    { name: '"**" matches a deep path', pattern: 'ghcr.io/**', input: 'ghcr.io/org/team/app', matches: true },
-    { name: '"*" matches exactly one segment', pattern: 'docker.io/library/*', input: 'docker.io/library/nginx', matches: true },
-    { name: '"*" does not cross a slash', pattern: 'docker.io/*', input: 'docker.io/library/nginx', matches: false },
-    { name: '"*" matches a partial segment', pattern: 'quay.io/org/app-*', input: 'quay.io/org/app-api', matches: true },
-    { name: 'a pattern without wildcards matches that exact name', pattern: 'registry.k8s.io/pause', input: 'registry.k8s.io/pause', matches: true },
-    { name: 'a pattern without wildcards does not match a longer name', pattern: 'registry.k8s.io/pause', input: 'registry.k8s.io/pause-amd64', matches: false },
-    { name: 'a dot in a pattern is literal, not any character', pattern: 'docker.io/**', input: 'dockerxio/library/nginx', matches: false },
-    { name: '"**/" may match no segment at all', pattern: 'ghcr.io/**/app', input: 'ghcr.io/app', matches: true },
-    { name: '"**/" may match several segments', pattern: 'ghcr.io/**/app', input: 'ghcr.io/a/b/app', matches: true },
-    { name: 'a registry with a port is matched with its port', pattern: 'localhost:5000/**', input: 'localhost:5000/team/app', matches: true },
-    { name: 'an IPv6 registry literal is matched literally', pattern: '[::1]:5000/**', input: '[::1]:5000/app', matches: true },
-    { name: 'registry hosts match case-insensitively', pattern: 'GHCR.io/**', input: 'ghcr.io/org/app', matches: true },
-    { name: 'a leading "**" matches any registry', pattern: '**/library/nginx', input: 'mirror.local/library/nginx', matches: true },
+    {
+      name: '"**" matches any depth below a registry',
+      pattern: 'docker.io/**',
+      input: 'docker.io/library/nginx',
+      matches: true,
+    },
+    {
+      name: '"**" matches a deep path',
+      pattern: 'ghcr.io/**',
+      input: 'ghcr.io/org/team/app',
+      matches: true,
+    },
+    {
+      name: '"*" matches exactly one segment',
+      pattern: 'docker.io/library/*',
+      input: 'docker.io/library/nginx',
+      matches: true,
+    },
+    {
+      name: '"*" does not cross a slash',
+      pattern: 'docker.io/*',
+      input: 'docker.io/library/nginx',
+      matches: false,
+    },
+    {
+      name: '"*" matches a partial segment',
+      pattern: 'quay.io/org/app-*',
+      input: 'quay.io/org/app-api',
+      matches: true,
+    },
+    {
+      name: 'a pattern without wildcards matches that exact name',
+      pattern: 'registry.k8s.io/pause',
+      input: 'registry.k8s.io/pause',
+      matches: true,
+    },
+    {
+      name: 'a pattern without wildcards does not match a longer name',
+      pattern: 'registry.k8s.io/pause',
+      input: 'registry.k8s.io/pause-amd64',
+      matches: false,
+    },
+    {
+      name: 'a dot in a pattern is literal, not any character',
+      pattern: 'docker.io/**',
+      input: 'dockerxio/library/nginx',
+      matches: false,
+    },
+    {
+      name: '"**/" may match no segment at all',
+      pattern: 'ghcr.io/**/app',
+      input: 'ghcr.io/app',
+      matches: true,
+    },
+    {
+      name: '"**/" may match several segments',
+      pattern: 'ghcr.io/**/app',
+      input: 'ghcr.io/a/b/app',
+      matches: true,
+    },
+    {
+      name: 'a registry with a port is matched with its port',
+      pattern: 'localhost:5000/**',
+      input: 'localhost:5000/team/app',
+      matches: true,
+    },
+    {
+      name: 'an IPv6 registry literal is matched literally',
+      pattern: '[::1]:5000/**',
+      input: '[::1]:5000/app',
+      matches: true,
+    },
+    {
+      name: 'registry hosts match case-insensitively',
+      pattern: 'GHCR.io/**',
+      input: 'ghcr.io/org/app',
+      matches: true,
+    },
+    {
+      name: 'a leading "**" matches any registry',
+      pattern: '**/library/nginx',
+      input: 'mirror.local/library/nginx',
+      matches: true,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => assert.equal(compileGlob(c.pattern).matches(c.input), c.matches));
@@ -30,20 +100,76 @@ describe('glob patterns over normalized names', () => {
 describe('policy validation names the field and the reason', () => {
   const cases = [
     { name: 'a missing harbor host is refused', yaml: 'rules: []', problem: 'harbor: ' },
-    { name: 'a harbor host with a scheme is refused', yaml: 'harbor: {host: "https://harbor.example.com"}', problem: 'harbor.host: must be host[:port]' },
-    { name: 'a harbor host with a path is refused', yaml: 'harbor: {host: "harbor.example.com/proxy"}', problem: 'harbor.host: must be host[:port]' },
-    { name: 'an empty match in the third rule names rules[2].match', yaml: 'harbor: {host: h.io}\nrules:\n- {match: "a.io/**", project: a}\n- {match: "b.io/**", project: b}\n- {match: "", project: c}', problem: 'rules[2].match: must not be empty' },
-    { name: 'an uppercase project name is refused', yaml: 'harbor: {host: h.io}\nrules: [{match: "docker.io/**", project: Proxy}]', problem: 'rules[0].project: must be a Harbor project name' },
-    { name: 'a rule without a project is refused', yaml: 'harbor: {host: h.io}\nrules: [{match: "docker.io/**"}]', problem: 'rules[0].project: ' },
-    { name: 'an unknown field is refused as a likely typo', yaml: 'harbor: {host: h.io}\nimagePullSecret: [x]', problem: 'imagePullSecret: unknown field' },
-    { name: 'an unknown field inside a rule is refused', yaml: 'harbor: {host: h.io}\nrules: [{match: "a/**", project: p, projet: q}]', problem: 'rules[0].projet: unknown field' },
-    { name: 'an invalid pull secret name is refused', yaml: 'harbor: {host: h.io}\nimagePullSecrets: [Harbor_Pull]', problem: 'imagePullSecrets[0]: must be a Kubernetes Secret name' },
-    { name: 'a duplicated pull secret is refused', yaml: 'harbor: {host: h.io}\nimagePullSecrets: [a, a]', problem: 'imagePullSecrets: must not list a Secret twice' },
-    { name: 'an unknown imagePullPolicy mode is refused', yaml: 'harbor: {host: h.io}\nimagePullPolicy: always', problem: 'imagePullPolicy: ' },
-    { name: 'an unknown onError mode is refused', yaml: 'harbor: {host: h.io}\nonError: ignore', problem: 'onError: ' },
-    { name: 'a "***" glob is refused', yaml: 'harbor: {host: h.io}\nexclude: ["docker.io/***"]', problem: 'exclude[0]: use "*"' },
-    { name: 'YAML syntax errors give the line', yaml: 'harbor:\n  host: h.io\nrules: [\n', problem: 'line ' },
-    { name: 'a duplicated key is refused', yaml: 'harbor: {host: h.io}\nonError: allow\nonError: deny', problem: 'Map keys must be unique' },
+    {
+      name: 'a harbor host with a scheme is refused',
+      yaml: 'harbor: {host: "https://harbor.example.com"}',
+      problem: 'harbor.host: must be host[:port]',
+    },
+    {
+      name: 'a harbor host with a path is refused',
+      yaml: 'harbor: {host: "harbor.example.com/proxy"}',
+      problem: 'harbor.host: must be host[:port]',
+    },
+    {
+      name: 'an empty match in the third rule names rules[2].match',
+      yaml: 'harbor: {host: h.io}\nrules:\n- {match: "a.io/**", project: a}\n- {match: "b.io/**", project: b}\n- {match: "", project: c}',
+      problem: 'rules[2].match: must not be empty',
+    },
+    {
+      name: 'an uppercase project name is refused',
+      yaml: 'harbor: {host: h.io}\nrules: [{match: "docker.io/**", project: Proxy}]',
+      problem: 'rules[0].project: must be a Harbor project name',
+    },
+    {
+      name: 'a rule without a project is refused',
+      yaml: 'harbor: {host: h.io}\nrules: [{match: "docker.io/**"}]',
+      problem: 'rules[0].project: ',
+    },
+    {
+      name: 'an unknown field is refused as a likely typo',
+      yaml: 'harbor: {host: h.io}\nimagePullSecret: [x]',
+      problem: 'imagePullSecret: unknown field',
+    },
+    {
+      name: 'an unknown field inside a rule is refused',
+      yaml: 'harbor: {host: h.io}\nrules: [{match: "a/**", project: p, projet: q}]',
+      problem: 'rules[0].projet: unknown field',
+    },
+    {
+      name: 'an invalid pull secret name is refused',
+      yaml: 'harbor: {host: h.io}\nimagePullSecrets: [Harbor_Pull]',
+      problem: 'imagePullSecrets[0]: must be a Kubernetes Secret name',
+    },
+    {
+      name: 'a duplicated pull secret is refused',
+      yaml: 'harbor: {host: h.io}\nimagePullSecrets: [a, a]',
+      problem: 'imagePullSecrets: must not list a Secret twice',
+    },
+    {
+      name: 'an unknown imagePullPolicy mode is refused',
+      yaml: 'harbor: {host: h.io}\nimagePullPolicy: always',
+      problem: 'imagePullPolicy: ',
+    },
+    {
+      name: 'an unknown onError mode is refused',
+      yaml: 'harbor: {host: h.io}\nonError: ignore',
+      problem: 'onError: ',
+    },
+    {
+      name: 'a "***" glob is refused',
+      yaml: 'harbor: {host: h.io}\nexclude: ["docker.io/***"]',
+      problem: 'exclude[0]: use "*"',
+    },
+    {
+      name: 'YAML syntax errors give the line',
+      yaml: 'harbor:\n  host: h.io\nrules: [\n',
+      problem: 'line ',
+    },
+    {
+      name: 'a duplicated key is refused',
+      yaml: 'harbor: {host: h.io}\nonError: allow\nonError: deny',
+      problem: 'Map keys must be unique',
+    },
     { name: 'an empty file is refused', yaml: '', problem: 'the file is empty' },
     { name: 'a list instead of a mapping is refused', yaml: '- a\n- b', problem: '(document): ' },
   ];
@@ -69,14 +195,18 @@ describe('policy validation names the field and the reason', () => {
   });
 
   it('JSON is accepted as well as YAML', () => {
-    const policy = policyFrom('{"harbor": {"host": "h.io"}, "rules": [{"match": "docker.io/**", "project": "p"}]}');
+    const policy = policyFrom(
+      '{"harbor": {"host": "h.io"}, "rules": [{"match": "docker.io/**", "project": "p"}]}',
+    );
     assert.equal(policy.rules.length, 1);
   });
 
   it('a YAML alias bomb is refused instead of expanded', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let level = 1; level <= 12; level++) {
-      bomb.push(`l${level}: &l${level} [${Array.from({ length: 10 }, () => `*${level === 1 ? 'a' : `l${level - 1}`}`).join(',')}]`);
+      bomb.push(
+        `l${level}: &l${level} [${Array.from({ length: 10 }, () => `*${level === 1 ? 'a' : `l${level - 1}`}`).join(',')}]`,
+      );
     }
     const loaded = parsePolicyText(`harbor: {host: h.io}\n${bomb.join('\n')}`);
     assert.equal(loaded.ok, false);
@@ -93,18 +223,78 @@ describe('image decisions under the example policy', () => {
   const policy = examplePolicy();
   const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
   const cases = [
-    { name: 'an official image is rewritten into the Docker Hub proxy keeping library/', image: 'nginx:1.25', outcome: 'rewritten', to: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25' },
-    { name: 'an official image without a tag is rewritten without inventing one', image: 'nginx', outcome: 'rewritten', to: 'harbor.example.com/dockerhub-proxy/library/nginx' },
-    { name: 'a Docker Hub user image keeps its organisation', image: 'bitnami/redis:7.2', outcome: 'rewritten', to: 'harbor.example.com/dockerhub-proxy/bitnami/redis:7.2' },
-    { name: 'index.docker.io counts as Docker Hub', image: 'index.docker.io/library/alpine:3.20', outcome: 'rewritten', to: 'harbor.example.com/dockerhub-proxy/library/alpine:3.20' },
-    { name: 'a ghcr image pinned by digest keeps its digest', image: `ghcr.io/org/app@${digest}`, outcome: 'rewritten', to: `harbor.example.com/ghcr-proxy/org/app@${digest}` },
-    { name: 'a reference with tag and digest keeps both', image: `nginx:1.25@${digest}`, outcome: 'rewritten', to: `harbor.example.com/dockerhub-proxy/library/nginx:1.25@${digest}` },
-    { name: 'an image already on the Harbor host is left alone', image: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25', outcome: 'already-on-harbor', to: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25' },
-    { name: 'the Harbor host is compared case-insensitively', image: 'HARBOR.example.com/team/app:1', outcome: 'already-on-harbor', to: 'HARBOR.example.com/team/app:1' },
-    { name: 'an excluded image is left alone even though a rule would match', image: 'registry.k8s.io/pause:3.9', outcome: 'excluded', to: 'registry.k8s.io/pause:3.9' },
-    { name: 'an image no rule matches is left alone', image: 'quay.io/prometheus/node-exporter:v1.8.0', outcome: 'no-rule', to: 'quay.io/prometheus/node-exporter:v1.8.0' },
-    { name: 'a registry with a port that no rule matches keeps its host', image: 'localhost:5000/app:1', outcome: 'no-rule', to: 'localhost:5000/app:1' },
-    { name: 'an image that does not parse is left alone', image: 'NGINX:1.25', outcome: 'invalid-reference', to: 'NGINX:1.25' },
+    {
+      name: 'an official image is rewritten into the Docker Hub proxy keeping library/',
+      image: 'nginx:1.25',
+      outcome: 'rewritten',
+      to: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25',
+    },
+    {
+      name: 'an official image without a tag is rewritten without inventing one',
+      image: 'nginx',
+      outcome: 'rewritten',
+      to: 'harbor.example.com/dockerhub-proxy/library/nginx',
+    },
+    {
+      name: 'a Docker Hub user image keeps its organisation',
+      image: 'bitnami/redis:7.2',
+      outcome: 'rewritten',
+      to: 'harbor.example.com/dockerhub-proxy/bitnami/redis:7.2',
+    },
+    {
+      name: 'index.docker.io counts as Docker Hub',
+      image: 'index.docker.io/library/alpine:3.20',
+      outcome: 'rewritten',
+      to: 'harbor.example.com/dockerhub-proxy/library/alpine:3.20',
+    },
+    {
+      name: 'a ghcr image pinned by digest keeps its digest',
+      image: `ghcr.io/org/app@${digest}`,
+      outcome: 'rewritten',
+      to: `harbor.example.com/ghcr-proxy/org/app@${digest}`,
+    },
+    {
+      name: 'a reference with tag and digest keeps both',
+      image: `nginx:1.25@${digest}`,
+      outcome: 'rewritten',
+      to: `harbor.example.com/dockerhub-proxy/library/nginx:1.25@${digest}`,
+    },
+    {
+      name: 'an image already on the Harbor host is left alone',
+      image: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25',
+      outcome: 'already-on-harbor',
+      to: 'harbor.example.com/dockerhub-proxy/library/nginx:1.25',
+    },
+    {
+      name: 'the Harbor host is compared case-insensitively',
+      image: 'HARBOR.example.com/team/app:1',
+      outcome: 'already-on-harbor',
+      to: 'HARBOR.example.com/team/app:1',
+    },
+    {
+      name: 'an excluded image is left alone even though a rule would match',
+      image: 'registry.k8s.io/pause:3.9',
+      outcome: 'excluded',
+      to: 'registry.k8s.io/pause:3.9',
+    },
+    {
+      name: 'an image no rule matches is left alone',
+      image: 'quay.io/prometheus/node-exporter:v1.8.0',
+      outcome: 'no-rule',
+      to: 'quay.io/prometheus/node-exporter:v1.8.0',
+    },
+    {
+      name: 'a registry with a port that no rule matches keeps its host',
+      image: 'localhost:5000/app:1',
+      outcome: 'no-rule',
+      to: 'localhost:5000/app:1',
+    },
+    {
+      name: 'an image that does not parse is left alone',
+      image: 'NGINX:1.25',
+      outcome: 'invalid-reference',
+      to: 'NGINX:1.25',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -120,7 +310,10 @@ describe('image decisions under the example policy', () => {
       'harbor: {host: h.io}\nrules:\n- {match: "ghcr.io/org/**", project: first}\n- {match: "ghcr.io/**", project: second}',
     );
     assert.equal(finalImage(decideImage('ghcr.io/org/app:1', ordered)), 'h.io/first/org/app:1');
-    assert.equal(finalImage(decideImage('ghcr.io/other/app:1', ordered)), 'h.io/second/other/app:1');
+    assert.equal(
+      finalImage(decideImage('ghcr.io/other/app:1', ordered)),
+      'h.io/second/other/app:1',
+    );
   });
 
   it('a rewritten image is already on Harbor when decided again, so nothing is rewritten twice', () => {
@@ -129,7 +322,12 @@ describe('image decisions under the example policy', () => {
   });
 
   it('a rewrite to a Harbor host with a port keeps the port', () => {
-    const withPort = policyFrom('harbor: {host: "harbor.local:8443"}\nrules: [{match: "**", project: all}]');
-    assert.equal(finalImage(decideImage('[::1]:5000/app:v1', withPort)), 'harbor.local:8443/all/app:v1');
+    const withPort = policyFrom(
+      'harbor: {host: "harbor.local:8443"}\nrules: [{match: "**", project: all}]',
+    );
+    assert.equal(
+      finalImage(decideImage('[::1]:5000/app:v1', withPort)),
+      'harbor.local:8443/all/app:v1',
+    );
   });
 });

@@ -56,15 +56,29 @@ describe('previewing a multi-document bundle', () => {
 
   it('mutates a CronJob at spec.jobTemplate.spec.template', () => {
     const cronJob = results(bundle)[2];
-    assert.ok(cronJob?.patch.every((operation) => operation.path.startsWith('/spec/jobTemplate/spec/template/')));
-    const image = (cronJob?.object as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } } })
-      .spec.jobTemplate.spec.template.spec.containers[0]?.image;
+    assert.ok(
+      cronJob?.patch.every((operation) =>
+        operation.path.startsWith('/spec/jobTemplate/spec/template/'),
+      ),
+    );
+    const image = (
+      cronJob?.object as {
+        spec: {
+          jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } };
+        };
+      }
+    ).spec.jobTemplate.spec.template.spec.containers[0]?.image;
     assert.equal(image, 'harbor.example.com/ghcr-proxy/acme/report:2.1.0');
   });
 
   it('keeps a StatefulSet own pull secret and appends the policy one', () => {
-    const statefulSet = results(bundle)[3]?.object as { spec: { template: { spec: { imagePullSecrets: { name: string }[] } } } };
-    assert.deepEqual(statefulSet.spec.template.spec.imagePullSecrets, [{ name: 'team-registry' }, { name: 'harbor-pull' }]);
+    const statefulSet = results(bundle)[3]?.object as {
+      spec: { template: { spec: { imagePullSecrets: { name: string }[] } } };
+    };
+    assert.deepEqual(statefulSet.spec.template.spec.imagePullSecrets, [
+      { name: 'team-registry' },
+      { name: 'harbor-pull' },
+    ]);
   });
 
   it('gives every result a patch that applies to its input and yields its object', () => {
@@ -73,7 +87,12 @@ describe('previewing a multi-document bundle', () => {
     if (!outcome.ok || !('results' in outcome.response)) return;
     outcome.response.results.forEach((result, index) => {
       const input = structuredClone(outcome.inputs[index]?.object);
-      const applied = fastJsonPatch.applyPatch(input, structuredClone(result.patch) as Operation[], true, false).newDocument;
+      const applied = fastJsonPatch.applyPatch(
+        input,
+        structuredClone(result.patch) as Operation[],
+        true,
+        false,
+      ).newDocument;
       assert.deepEqual(applied, result.object);
     });
   });
@@ -101,11 +120,19 @@ describe('previewing a multi-document bundle', () => {
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'a', image: 'nginx' }] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'a' },
+          spec: { containers: [{ name: 'a', image: 'nginx' }] },
+        },
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } },
       ],
     });
-    assert.deepEqual(results(list).map((result) => result.kind), ['Pod', 'ConfigMap']);
+    assert.deepEqual(
+      results(list).map((result) => result.kind),
+      ['Pod', 'ConfigMap'],
+    );
   });
 
   it('covers every workload kind that carries a pod template', () => {
@@ -113,13 +140,27 @@ describe('previewing a multi-document bundle', () => {
     const objects = [
       { kind: 'Pod', ...template },
       { kind: 'PodTemplate', template },
-      ...['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'].map((kind) => ({ kind, spec: { template } })),
+      ...[
+        'Deployment',
+        'StatefulSet',
+        'DaemonSet',
+        'ReplicaSet',
+        'ReplicationController',
+        'Job',
+      ].map((kind) => ({ kind, spec: { template } })),
       { kind: 'CronJob', spec: { jobTemplate: { spec: { template } } } },
     ];
-    const found = results(objects.map((object) => JSON.stringify({ apiVersion: 'v1', metadata: { name: 'x' }, ...object })).join('\n---\n'));
+    const found = results(
+      objects
+        .map((object) => JSON.stringify({ apiVersion: 'v1', metadata: { name: 'x' }, ...object }))
+        .join('\n---\n'),
+    );
     assert.equal(found.length, 9);
     for (const result of found) {
-      assert.ok(result.changes.some((change) => change.reason === 'rewritten'), `${result.kind} was not rewritten`);
+      assert.ok(
+        result.changes.some((change) => change.reason === 'rewritten'),
+        `${result.kind} was not rewritten`,
+      );
     }
   });
 });
@@ -138,24 +179,52 @@ describe('the preview and admission are one engine', () => {
   });
 
   it('a Deployment template gives what /mutate gives for the Pod it creates', () => {
-    const previewed = results(deployment('ghcr.io/org/app:1', '\n      imagePullSecrets: [{name: own}]'))[0];
+    const previewed = results(
+      deployment('ghcr.io/org/app:1', '\n      imagePullSecrets: [{name: own}]'),
+    )[0];
     const template = (previewed?.object as { spec: { template: unknown } }).spec.template;
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1' }, spec: { containers: [{ name: 'web', image: 'ghcr.io/org/app:1' }], imagePullSecrets: [{ name: 'own' }] } };
-    const review = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'shop', object: pod } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1' },
+      spec: {
+        containers: [{ name: 'web', image: 'ghcr.io/org/app:1' }],
+        imagePullSecrets: [{ name: 'own' }],
+      },
+    };
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u',
+        operation: 'CREATE',
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        namespace: 'shop',
+        object: pod,
+      },
+    };
     const parsed = parseAdmissionReview(review);
     assert.ok(parsed.ok);
     if (!parsed.ok) return;
     const admission = admit(parsed.request, policy);
     assert.ok(admission.ok);
     if (!admission.ok) return;
-    const mutated = fastJsonPatch.applyPatch(pod, structuredClone(admission.verdict.patch) as Operation[], true, false).newDocument;
+    const mutated = fastJsonPatch.applyPatch(
+      pod,
+      structuredClone(admission.verdict.patch) as Operation[],
+      true,
+      false,
+    ).newDocument;
     assert.deepEqual((mutated as { spec: unknown }).spec, (template as { spec: unknown }).spec);
   });
 });
 
 describe('a list of images', () => {
   it('answers each image with its normalized reference, result and rule', () => {
-    const outcome = preview(JSON.stringify({ images: ['nginx', 'quay.io/a/b:1', 'Bad'] }), examplePolicy({ rules: [{ match: 'docker.io/**', project: 'hub' }] }));
+    const outcome = preview(
+      JSON.stringify({ images: ['nginx', 'quay.io/a/b:1', 'Bad'] }),
+      examplePolicy({ rules: [{ match: 'docker.io/**', project: 'hub' }] }),
+    );
     assert.ok(outcome.ok);
     if (!outcome.ok) return;
     const images = (outcome.response as { images: readonly ImagePreview[] }).images;
@@ -178,7 +247,10 @@ describe('a list of images', () => {
 
 describe('hostile or malformed input is refused with the document and line', () => {
   it('names the document and line of a YAML syntax error', () => {
-    assert.match(problem(`${deployment('nginx')}---\nkind: Pod\nmetadata: {name: [\n`), /^document 2, line \d+:/);
+    assert.match(
+      problem(`${deployment('nginx')}---\nkind: Pod\nmetadata: {name: [\n`),
+      /^document 2, line \d+:/,
+    );
   });
 
   it('refuses a document that is not an object', () => {
@@ -190,14 +262,21 @@ describe('hostile or malformed input is refused with the document and line', () 
   });
 
   it('refuses a malformed pod template naming the object', () => {
-    assert.match(problem('kind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: nginx}}}'), /document 1 \(Deployment web\): spec\.template\.spec\.containers must be a list/);
+    assert.match(
+      problem(
+        'kind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: nginx}}}',
+      ),
+      /document 1 \(Deployment web\): spec\.template\.spec\.containers must be a list/,
+    );
   });
 
   it('refuses a billion-laughs document quickly', () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let level = 1; level <= 9; level++) {
       const previous = level === 1 ? 'a' : `l${level - 1}`;
-      lines.push(`l${level}: &l${level} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`);
+      lines.push(
+        `l${level}: &l${level} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`,
+      );
     }
     const started = performance.now();
     assert.match(problem(`kind: ConfigMap\n${lines.join('\n')}`), /alias/i);
@@ -205,12 +284,17 @@ describe('hostile or malformed input is refused with the document and line', () 
   });
 
   it('does not execute or resolve custom tags', () => {
-    const found = results('kind: ConfigMap\nmetadata: {name: x}\ndata: {a: !!js/function "function () { return 1 }"}');
+    const found = results(
+      'kind: ConfigMap\nmetadata: {name: x}\ndata: {a: !!js/function "function () { return 1 }"}',
+    );
     assert.equal(typeof (found[0]?.object as { data: { a: unknown } }).data.a, 'string');
   });
 
   it('refuses more than 500 objects', () => {
-    const many = Array.from({ length: 501 }, (_, index) => `kind: ConfigMap\nmetadata: {name: c${index}}`).join('\n---\n');
+    const many = Array.from(
+      { length: 501 },
+      (_, index) => `kind: ConfigMap\nmetadata: {name: c${index}}`,
+    ).join('\n---\n');
     assert.match(problem(many), /more than 500 objects/);
   });
 

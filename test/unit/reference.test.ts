@@ -469,11 +469,11 @@ const validGroups: ReadonlyArray<readonly [string, readonly ValidCase[]]> = [
 
 const allValidCases: readonly ValidCase[] = validGroups.flatMap(([, cases]) => cases);
 
-void describe('parseImageReference accepts and normalises valid references', () => {
+describe('parseImageReference accepts and normalises valid references', () => {
   for (const [group, cases] of validGroups) {
-    void describe(group, () => {
+    describe(group, () => {
       for (const { name, input, expected } of cases) {
-        void it(name, () => {
+        it(name, () => {
           const reference = expectValid(input);
           const { formatted, normalizedName: expectedName, ...fields } = expected;
           assert.deepEqual(fieldsOf(reference), fields);
@@ -801,11 +801,11 @@ const invalidGroups: ReadonlyArray<readonly [string, readonly InvalidCase[]]> = 
   ['non-ASCII input', unicodeCases],
 ];
 
-void describe('parseImageReference rejects invalid references with a reason', () => {
+describe('parseImageReference rejects invalid references with a reason', () => {
   for (const [group, cases] of invalidGroups) {
-    void describe(group, () => {
+    describe(group, () => {
       for (const { name, input, expected } of cases) {
-        void it(name, () => {
+        it(name, () => {
           const reason = expectInvalid(input);
           if (expected.reasonIncludes !== undefined) {
             assert.match(reason.toLowerCase(), new RegExp(expected.reasonIncludes));
@@ -860,9 +860,9 @@ const hostileCases: readonly InvalidCase[] = [
   },
 ];
 
-void describe('parseImageReference stays fast on hostile input', () => {
+describe('parseImageReference stays fast on hostile input', () => {
   for (const { name, input } of hostileCases) {
-    void it(name, () => {
+    it(name, () => {
       const started = performance.now();
       expectInvalid(input);
       const elapsed = performance.now() - started;
@@ -878,9 +878,9 @@ void describe('parseImageReference stays fast on hostile input', () => {
 // Round trip: formatting a parsed reference and parsing it again is a fixed point
 // ---------------------------------------------------------------------------
 
-void describe('formatImageReference round-trips every valid case', () => {
+describe('formatImageReference round-trips every valid case', () => {
   for (const { name, input } of allValidCases) {
-    void it(`re-parsing the formatted form gives the same reference when ${name}`, () => {
+    it(`re-parsing the formatted form gives the same reference when ${name}`, () => {
       const first = expectValid(input);
       const formatted = formatImageReference(first);
       const second = expectValid(formatted);
@@ -928,9 +928,9 @@ const formatCases: ReadonlyArray<{
   },
 ];
 
-void describe('formatImageReference and normalizedName on hand-built references', () => {
+describe('formatImageReference and normalizedName on hand-built references', () => {
   for (const { name, input, expected } of formatCases) {
-    void it(name, () => {
+    it(name, () => {
       assert.equal(formatImageReference(input), expected.formatted);
       assert.equal(normalizedName(input), expected.normalizedName);
     });
@@ -986,8 +986,8 @@ const referenceFragments = fc.constantFrom(
   '5000',
 );
 
-void describe('parseImageReference properties over generated input', () => {
-  void it('never throws and always returns a well-formed result for arbitrary strings', () => {
+describe('parseImageReference properties over generated input', () => {
+  it('never throws and always returns a well-formed result for arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (input) => {
         const result = parseSafely(input);
@@ -998,7 +998,7 @@ void describe('parseImageReference properties over generated input', () => {
     );
   });
 
-  void it('every accepted reference assembled from realistic fragments is well-formed and round-trips', () => {
+  it('every accepted reference assembled from realistic fragments is well-formed and round-trips', () => {
     fc.assert(
       fc.property(fc.array(referenceFragments, { maxLength: 6 }), (parts) => {
         const result = parseSafely(parts.join(''));

@@ -2,7 +2,10 @@
 import type { ReadinessCheck } from '../live-state.ts';
 import type { WebhookServer } from '../webhook-server.ts';
 
-export function registerHealthRoutes(app: WebhookServer, readinessChecks: readonly ReadinessCheck[]): void {
+export function registerHealthRoutes(
+  app: WebhookServer,
+  readinessChecks: readonly ReadinessCheck[],
+): void {
   // Liveness says only that the event loop answers: restarting for anything else would not help.
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -43,8 +43,12 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       return badRequest(reply, admission.problem);
     }
     const verdict = admission.verdict ?? internalErrorVerdict(policy.onError);
-    metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: admission.outcome });
-    for (const { decision } of admission.decisions) metrics.imageDecisions.inc({ outcome: decision.outcome });
+    metrics.admissionReviews.inc({
+      operation: admissionRequest.operation,
+      outcome: admission.outcome,
+    });
+    for (const { decision } of admission.decisions)
+      metrics.imageDecisions.inc({ outcome: decision.outcome });
     log.info(
       {
         outcome: admission.outcome,
@@ -62,7 +66,13 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
 type SafeAdmission =
   | (Extract<Admission, { ok: true }> & { readonly verdict?: AdmissionVerdict })
   | Extract<Admission, { ok: false }>
-  | { readonly ok: true; readonly outcome: 'error'; readonly decisions: readonly []; readonly verdict?: undefined; readonly skipReason?: undefined };
+  | {
+      readonly ok: true;
+      readonly outcome: 'error';
+      readonly decisions: readonly [];
+      readonly verdict?: undefined;
+      readonly skipReason?: undefined;
+    };
 
 /** The core never throws on valid input; if it ever does, the answer follows `onError` instead of a 500. */
 function admitSafely(
@@ -73,7 +83,10 @@ function admitSafely(
   try {
     return admit(request, policy);
   } catch (error) {
-    log.error({ err: error, onError: policy.onError }, 'internal error while mutating; answering by onError');
+    log.error(
+      { err: error, onError: policy.onError },
+      'internal error while mutating; answering by onError',
+    );
     return { ok: true, outcome: 'error', decisions: [] };
   }
 }
@@ -83,7 +96,9 @@ function internalErrorVerdict(onError: OnErrorMode): AdmissionVerdict {
     return {
       allowed: true,
       patch: [],
-      warnings: ['harbor-image-webhook: internal error; images were not rewritten (onError: allow)'],
+      warnings: [
+        'harbor-image-webhook: internal error; images were not rewritten (onError: allow)',
+      ],
     };
   }
   return {
@@ -93,20 +108,25 @@ function internalErrorVerdict(onError: OnErrorMode): AdmissionVerdict {
     status: {
       code: 500,
       reason: 'InternalError',
-      message: 'harbor-image-webhook: internal error; Pod refused because the policy says onError: deny',
+      message:
+        'harbor-image-webhook: internal error; Pod refused because the policy says onError: deny',
     },
   };
 }
 
 function describeRequest(request: AdmissionRequest): Record<string, unknown> {
-  const metadata = (request.object as { metadata?: { generateName?: unknown } } | undefined)?.metadata;
-  const generateName = typeof metadata?.generateName === 'string' ? metadata.generateName : undefined;
+  const metadata = (request.object as { metadata?: { generateName?: unknown } } | undefined)
+    ?.metadata;
+  const generateName =
+    typeof metadata?.generateName === 'string' ? metadata.generateName : undefined;
   return {
     uid: request.uid,
     namespace: request.namespace,
     name: request.name !== undefined && request.name !== '' ? request.name : generateName,
     operation: request.operation,
-    ...(request.subResource === undefined || request.subResource === '' ? {} : { subResource: request.subResource }),
+    ...(request.subResource === undefined || request.subResource === ''
+      ? {}
+      : { subResource: request.subResource }),
     ...(request.dryRun === true ? { dryRun: true } : {}),
   };
 }

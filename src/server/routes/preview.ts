@@ -20,12 +20,17 @@ export interface PreviewRouteOptions {
   readonly token: string | undefined;
 }
 
-export async function previewRoute(app: WebhookServer, options: PreviewRouteOptions): Promise<void> {
+export async function previewRoute(
+  app: WebhookServer,
+  options: PreviewRouteOptions,
+): Promise<void> {
   const isAuthorized = options.token === undefined ? undefined : bearerTokenChecker(options.token);
   // JSON is YAML: one text parser serves application/json, application/yaml, text/yaml and the rest.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: PREVIEW_BODY_LIMIT_BYTES }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: PREVIEW_BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, body),
   );
 
   app.post<{ Body: string; Querystring: { namespace?: string } }>(
@@ -34,14 +39,21 @@ export async function previewRoute(app: WebhookServer, options: PreviewRouteOpti
     async (request, reply) => {
       if (isAuthorized !== undefined && !isAuthorized(request.headers.authorization)) {
         reply.header('www-authenticate', 'Bearer realm="harbor-image-webhook preview"');
-        return reply.code(401).send(errorBody(401, 'a valid bearer token is required for /preview'));
+        return reply
+          .code(401)
+          .send(errorBody(401, 'a valid bearer token is required for /preview'));
       }
       const namespace = request.query.namespace;
       if (namespace !== undefined && !NAMESPACE.test(namespace)) {
         return badRequest(reply, 'namespace must be a Kubernetes namespace name');
       }
-      if (typeof request.body !== 'string' || request.body.trim() === '') return badRequest(reply, 'body is empty');
-      const outcome = preview(request.body, options.state.policy, namespace === undefined ? {} : { namespace });
+      if (typeof request.body !== 'string' || request.body.trim() === '')
+        return badRequest(reply, 'body is empty');
+      const outcome = preview(
+        request.body,
+        options.state.policy,
+        namespace === undefined ? {} : { namespace },
+      );
       if (!outcome.ok) return badRequest(reply, outcome.problem);
       return outcome.response;
     },

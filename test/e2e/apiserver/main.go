@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -118,7 +119,9 @@ func run(args []string) int {
 		log.Printf("start etcd: %v", err)
 		return 1
 	}
-	defer etcd.Close() // idempotent; closed explicitly below as well
+	// embed.Etcd.Close is not idempotent (it closes its error channel).
+	closeEtcd := sync.OnceFunc(etcd.Close)
+	defer closeEtcd()
 
 	select {
 	case <-etcd.Server.ReadyNotify():
@@ -145,7 +148,7 @@ func run(args []string) int {
 		select {
 		case code := <-done:
 			log.Printf("kube-apiserver exited with code %d; stopping etcd", code)
-			etcd.Close()
+			closeEtcd()
 			return code
 		case err := <-etcd.Err():
 			log.Printf("etcd failed: %v", err)
@@ -160,7 +163,7 @@ func run(args []string) int {
 			}
 		case <-forceExit:
 			log.Printf("kube-apiserver did not stop within %s; stopping etcd and exiting", opts.shutdownTimeout)
-			etcd.Close()
+			closeEtcd()
 			return 1
 		}
 	}
