@@ -3,15 +3,10 @@
  * the route does the I/O, logging and metrics around it.
  */
 import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
-import { mutatePodTemplate, type ContainerDecision, type MutationScope } from '../core/mutate.ts';
+import type { ContainerDecision, MutationScope } from '../core/mutate.ts';
+import type { NamespaceFacts } from '../core/namespace-policy.ts';
+import { planPod } from '../core/pod-plan.ts';
 import type { Policy } from '../core/policy.ts';
-
-/** Namespaces whose Pods are never mutated, whatever the registration says. */
-export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set([
-  'kube-system',
-  'kube-public',
-  'kube-node-lease',
-]);
 
 export const AdmissionOutcome = {
   mutated: 'mutated',
@@ -28,30 +23,47 @@ export type Admission =
       /** Why a request was skipped, for the log. */
       readonly skipReason?: string;
       readonly decisions: readonly ContainerDecision[];
+      /** Injected pull Secrets the namespace does not have (the Pod is still admitted). */
+      readonly missingSecrets: readonly string[];
     }
   | { readonly ok: false; readonly problem: string };
 
-const ALLOW_UNCHANGED: AdmissionVerdict = { allowed: true, patch: [], warnings: [] };
-
-/** Admits `request` under `policy`: Pod CREATE and ephemeral-container UPDATE are mutated, the rest allowed as is. */
-export function admit(request: AdmissionRequest, policy: Policy): Admission {
+/**
+ * Admits `request` under `policy`: Pod CREATE and ephemeral-container UPDATE
+ * are mutated, the rest allowed as is. `facts` is what the cache knows of the
+ * request's namespace, when the server watches namespaces.
+ */
+export function admit(
+  request: AdmissionRequest,
+  policy: Policy,
+  facts?: NamespaceFacts,
+): Admission {
   const scope = mutationScope(request);
-  if (scope === undefined) return skip('not a Pod CREATE or ephemeral-container update');
-  if (request.namespace !== undefined && SYSTEM_NAMESPACES.has(request.namespace)) {
-    return skip(`namespace ${request.namespace} is a system namespace`);
-  }
+  if (scope === undefined) return skip('not a Pod CREATE or ephemeral-container update', []);
   if (request.object === undefined || request.object === null) {
     return { ok: false, problem: `request.object is required for ${request.operation} of a Pod` };
   }
-  const result = mutatePodTemplate(request.object, policy, { scope });
-  if (!result.ok) return { ok: false, problem: `request.object: ${result.problem}` };
-  const { patch, warnings, decisions } = result.mutation;
-  return {
-    ok: true,
-    verdict: { allowed: true, patch, warnings },
-    outcome: patch.length > 0 ? AdmissionOutcome.mutated : AdmissionOutcome.unchanged,
-    decisions,
-  };
+  const plan = planPod(request.object, policy, {
+    scope,
+    ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
+    ...(facts === undefined ? {} : { facts }),
+  });
+  switch (plan.kind) {
+    case 'invalid':
+      return { ok: false, problem: `request.object: ${plan.problem}` };
+    case 'skipped':
+      return skip(plan.reason, plan.warnings);
+    case 'mutated': {
+      const { patch, decisions } = plan.mutation;
+      return {
+        ok: true,
+        verdict: { allowed: true, patch, warnings: plan.warnings },
+        outcome: patch.length > 0 ? AdmissionOutcome.mutated : AdmissionOutcome.unchanged,
+        decisions,
+        missingSecrets: plan.missingSecrets,
+      };
+    }
+  }
 }
 
 function mutationScope(request: AdmissionRequest): MutationScope | undefined {
@@ -80,12 +92,13 @@ function ephemeralContainerNames(pod: unknown): ReadonlySet<string> {
   );
 }
 
-function skip(skipReason: string): Admission {
+function skip(skipReason: string, warnings: readonly string[]): Admission {
   return {
     ok: true,
-    verdict: ALLOW_UNCHANGED,
+    verdict: { allowed: true, patch: [], warnings },
     outcome: AdmissionOutcome.skipped,
     skipReason,
     decisions: [],
+    missingSecrets: [],
   };
 }

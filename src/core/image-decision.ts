@@ -94,7 +94,7 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
 export function explainDecision(decision: ImageDecision): string {
   switch (decision.outcome) {
     case ImageOutcome.rewritten:
-      return `rewritten by rules[${decision.rule.index}] "${decision.rule.glob.pattern}" to Harbor project "${decision.rule.project}"`;
+      return `rewritten by ${decision.rule.origin === 'namespace' ? 'namespace annotation ' : ''}rules[${decision.rule.index}] "${decision.rule.glob.pattern}" to Harbor project "${decision.rule.project}"`;
     case ImageOutcome.alreadyOnHarbor:
       return 'already on the Harbor host; left unchanged';
     case ImageOutcome.excluded:

@@ -35,6 +35,8 @@ export const ChangeReason = {
   pullPolicy: 'pull-policy',
   pullSecrets: 'pull-secrets',
   originalImages: 'original-images',
+  /** Reported by the preview when the namespace lacks an injected pull Secret. */
+  secretMissing: 'secret-missing',
 } as const;
 export type ChangeReason = (typeof ChangeReason)[keyof typeof ChangeReason];
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { describeBadGlob } from './glob.ts';
+import { labelSelectorSchema } from './label-selector.ts';
 import { isRegistryHost } from './reference.ts';
 
 // Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
@@ -24,31 +25,53 @@ const secretName = z
 export const PULL_POLICY_MODES = ['enforce', 'ifNotSet', 'off'] as const;
 export const ON_ERROR_MODES = ['allow', 'deny'] as const;
 
+/** The rewrite rules: also what a Namespace's rules annotation holds. */
+export const rulesSchema = z.array(
+  z.strictObject({
+    match: glob,
+    project: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(HARBOR_PROJECT, 'must be a Harbor project name (lowercase, digits, "._-")'),
+  }),
+);
+
+export const secretNamesSchema = z
+  .array(secretName)
+  .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice');
+
+/** `namespace/name` of a Secret. */
+const secretPath = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
+    'must be namespace/name of a Secret',
+  );
+
 export const policySchema = z.strictObject({
   harbor: z.strictObject({
     host: z
       .string()
       .refine(isRegistryHost, 'must be host[:port] as nodes pull from it, without scheme or path'),
   }),
-  rules: z
-    .array(
-      z.strictObject({
-        match: glob,
-        project: z
-          .string()
-          .min(1)
-          .max(255)
-          .regex(HARBOR_PROJECT, 'must be a Harbor project name (lowercase, digits, "._-")'),
-      }),
-    )
-    .default([]),
+  rules: rulesSchema.default([]),
   exclude: z.array(glob).default([]),
-  imagePullSecrets: z
-    .array(secretName)
-    .default([])
-    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice'),
+  imagePullSecrets: secretNamesSchema.default([]),
   imagePullPolicy: z.enum(PULL_POLICY_MODES).default('enforce'),
   onError: z.enum(ON_ERROR_MODES).default('allow'),
+  /** Pods matching any of these label selectors are never mutated (operators that reconcile images). */
+  skipPods: z.array(labelSelectorSchema).default([]),
+  /** Copy a pull Secret into every opted-in namespace (needs `serve --namespace-aware`). */
+  pullSecretSync: z
+    .strictObject({
+      source: secretPath,
+      /** Name of the copies; defaults to the source's name. */
+      name: secretName.optional(),
+      /** Delete managed copies from namespaces that opt out. */
+      pruneOnOptOut: z.boolean().default(true),
+    })
+    .optional(),
 });
 
 /** The policy file after validation and defaults. */
@@ -74,7 +97,8 @@ export function validatePolicyDocument(data: unknown): ValidatedPolicy {
   };
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** `rules[2].match` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(document)';
   return path
     .map((key, index) => {

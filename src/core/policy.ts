@@ -3,10 +3,15 @@
  * admission path only runs them. Frozen, because every request shares it.
  */
 import { compileGlob, type Glob } from './glob.ts';
+import type { LabelSelector } from './label-selector.ts';
 import type { OnErrorMode, PolicyDocument, PullPolicyMode } from './policy-schema.ts';
 
-/** One rewrite rule; `index` is its position in the file's `rules` list. */
+/** Where a rule was written: the policy file, or a Namespace's annotation. */
+export type RuleOrigin = 'policy' | 'namespace';
+
+/** One rewrite rule; `index` is its position in its origin's `rules` list. */
 export interface PolicyRule {
+  readonly origin: RuleOrigin;
   readonly index: number;
   readonly glob: Glob;
   readonly project: string;
@@ -21,20 +26,32 @@ export interface Policy {
   readonly imagePullSecrets: readonly string[];
   readonly imagePullPolicy: PullPolicyMode;
   readonly onError: OnErrorMode;
+  readonly skipPods: readonly LabelSelector[];
+  readonly pullSecretSync: PolicyDocument['pullSecretSync'];
 }
 
 /** Compiles a validated policy document. */
 export function compilePolicy(document: PolicyDocument): Policy {
   return Object.freeze({
     harborHost: document.harbor.host.toLowerCase(),
-    rules: Object.freeze(
-      document.rules.map((rule, index) =>
-        Object.freeze({ index, glob: compileGlob(rule.match), project: rule.project }),
-      ),
-    ),
+    rules: compileRules(document.rules, 'policy'),
     exclude: Object.freeze(document.exclude.map(compileGlob)),
     imagePullSecrets: Object.freeze([...document.imagePullSecrets]),
     imagePullPolicy: document.imagePullPolicy,
     onError: document.onError,
+    skipPods: Object.freeze(document.skipPods),
+    pullSecretSync: document.pullSecretSync,
   });
+}
+
+/** Compiles rules in order, remembering where they came from for explanations. */
+export function compileRules(
+  rules: PolicyDocument['rules'],
+  origin: RuleOrigin,
+): readonly PolicyRule[] {
+  return Object.freeze(
+    rules.map((rule, index) =>
+      Object.freeze({ origin, index, glob: compileGlob(rule.match), project: rule.project }),
+    ),
+  );
 }

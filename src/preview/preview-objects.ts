@@ -4,8 +4,10 @@
  * own template path; nothing else decides anything.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { SYSTEM_NAMESPACES } from '../admission/admit.ts';
-import { mutatePodTemplate, type TemplateChange } from '../core/mutate.ts';
+import { toPointer } from '../core/json-pointer.ts';
+import { ChangeReason, type TemplateChange } from '../core/mutate.ts';
+import type { NamespaceDirectory } from '../core/namespace-policy.ts';
+import { planPod } from '../core/pod-plan.ts';
 import type { Policy } from '../core/policy.ts';
 import { isObject, type ManifestObject } from './manifest-documents.ts';
 import { findPodTemplate } from './workload-templates.ts';
@@ -30,6 +32,8 @@ export interface ObjectPreview {
 export interface PreviewOptions {
   /** Namespace for objects that name none (as `kubectl apply -n`). */
   readonly namespace?: string;
+  /** The server's namespace cache, for overrides and missing pull Secrets; the offline CLI has none. */
+  readonly directory?: NamespaceDirectory;
 }
 
 export type PreviewResult =
@@ -68,29 +72,41 @@ function previewObject(
     name,
     namespace,
   };
-  const unchanged = (warnings: string[] = []) => ({
+  const unchanged = (warnings: readonly string[] = []) => ({
     ok: true as const,
     result: { ...base, changes: [], patch: [], object, warnings },
   });
   const located = findPodTemplate(kind, object);
   if (located === undefined) return unchanged();
-  if (namespace !== undefined && SYSTEM_NAMESPACES.has(namespace)) {
-    return unchanged([`namespace ${namespace} is a system namespace; its Pods are never mutated`]);
-  }
-  const mutation = mutatePodTemplate(located.template, policy, { basePath: located.path });
-  if (!mutation.ok) {
+  const facts = namespace === undefined ? undefined : options.directory?.lookup(namespace);
+  const plan = planPod(located.template, policy, {
+    basePath: located.path,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(facts === undefined ? {} : { facts }),
+  });
+  if (plan.kind === 'skipped') return unchanged([`not mutated: ${plan.reason}`, ...plan.warnings]);
+  if (plan.kind === 'invalid') {
     const label = `document ${entry.document}${entry.item === undefined ? '' : ` items[${entry.item}]`} (${kind} ${name ?? ''})`;
-    return {
-      ok: false,
-      problem: `${label}: ${located.path.join('.')}${located.path.length > 0 ? '.' : ''}${mutation.problem}`,
-    };
+    const at = located.path.length > 0 ? `${located.path.join('.')}.` : '';
+    return { ok: false, problem: `${label}: ${at}${plan.problem}` };
   }
-  const { changes, patch, warnings } = mutation.mutation;
+  const { patch } = plan.mutation;
+  const secretsPath = toPointer([...located.path, 'spec', 'imagePullSecrets']);
+  const changes = [
+    ...plan.mutation.changes,
+    ...plan.missingSecrets.map((secret) => ({
+      path: secretsPath,
+      from: secret,
+      to: secret,
+      reason: ChangeReason.secretMissing,
+      message: `imagePullSecret "${secret}" does not exist in namespace "${namespace ?? ''}"`,
+    })),
+  ];
   const after =
     patch.length === 0
       ? object
       : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
-  return { ok: true, result: { ...base, changes, patch, object: after, warnings } };
+  return { ok: true, result: { ...base, changes, patch, object: after, warnings: plan.warnings } };
 }
 
 const optionalString = (value: unknown): string | undefined =>

@@ -5,6 +5,8 @@
  */
 import { LogController, fastify, type FastifyError } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
+import { requireClientCertificate } from './client-certificate.ts';
+import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import type { Logger } from './logger.ts';
 import type { LiveState, ReadinessCheck } from './live-state.ts';
 import type { WebhookMetrics } from './metrics.ts';
@@ -24,6 +26,10 @@ export interface AppOptions {
   readonly metrics: WebhookMetrics;
   readonly tls: SecureContextOptions;
   readonly readinessChecks: readonly ReadinessCheck[];
+  /** Refuse /mutate and /preview without a client certificate verified against the TLS `ca`. */
+  readonly requireClientCertificate?: boolean;
+  /** The namespace cache, when the server watches namespaces. */
+  readonly directory?: NamespaceDirectory;
   /** Bearer token required on /preview, if any. */
   readonly previewToken?: string;
 }
@@ -72,7 +78,12 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
 
   registerHealthRoutes(app, options.readinessChecks);
   registerMetricsRoute(app, metrics);
-  await app.register(mutateRoute, { state, metrics });
-  await app.register(previewRoute, { state, token: options.previewToken });
+  await app.register(async function admissionRoutes(scope: WebhookServer) {
+    if (options.requireClientCertificate === true)
+      scope.addHook('onRequest', requireClientCertificate);
+    const directory = options.directory;
+    await scope.register(mutateRoute, { state, metrics, directory });
+    await scope.register(previewRoute, { state, token: options.previewToken, directory });
+  });
   return app;
 }

@@ -13,6 +13,7 @@ export interface WebhookMetrics {
   readonly httpDuration: Histogram<'route'>;
   readonly admissionReviews: Counter<'operation' | 'outcome'>;
   readonly imageDecisions: Counter<'outcome'>;
+  readonly pullSecretsMissing: Counter;
   readonly reloads: Counter<'kind' | 'result'>;
   readonly certificateExpiry: Gauge;
 }
@@ -47,6 +48,11 @@ export function createMetrics(): WebhookMetrics {
       name: `${PREFIX}image_decisions_total`,
       help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference).',
       labelNames: ['outcome'],
+      registers,
+    }),
+    pullSecretsMissing: new Counter({
+      name: `${PREFIX}pull_secret_missing_total`,
+      help: 'Pods admitted with an injected imagePullSecret that does not exist in their namespace.',
       registers,
     }),
     reloads: new Counter({

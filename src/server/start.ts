@@ -49,6 +49,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     tls: secureContextOptions(tls.credentials, clientCaPem),
     readinessChecks: [certificateIsValid(state, () => new Date())],
     ...(previewToken === undefined ? {} : { previewToken }),
+    requireClientCertificate: clientCaPem !== undefined,
   });
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as AddressInfo).port;

@@ -72,13 +72,16 @@ export function checkTlsPair(
 export function secureContextOptions(
   credentials: TlsCredentials,
   clientCaPem?: Buffer,
-): SecureContextOptions {
+): SecureContextOptions & { requestCert?: boolean; rejectUnauthorized?: boolean } {
   return {
     cert: credentials.certificatePem,
     key: credentials.privateKeyPem,
     minVersion: 'TLSv1.2',
     ciphers: [...TLS13_CIPHERS, ...TLS12_CIPHERS].join(':'),
     honorCipherOrder: true,
-    ...(clientCaPem === undefined ? {} : { ca: clientCaPem }),
+    // Ask for, but do not demand, a client certificate: probes present none (see client-certificate.ts).
+    ...(clientCaPem === undefined
+      ? {}
+      : { ca: clientCaPem, requestCert: true, rejectUnauthorized: false }),
   };
 }

@@ -7,20 +7,24 @@ import type { AdmissionRequest, AdmissionVerdict } from '../../admission/admissi
 import { toAdmissionReview } from '../../admission/admission-response.ts';
 import { admit, type Admission } from '../../admission/admit.ts';
 import { parseAdmissionReview } from '../../admission/parse-review.ts';
+import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-policy.ts';
 import type { OnErrorMode } from '../../core/policy-schema.ts';
+import type { Policy } from '../../core/policy.ts';
+import { parseJsonBody } from '../json-body.ts';
 import type { LiveState } from '../live-state.ts';
 import type { WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
-import { parseJsonBody } from '../json-body.ts';
 import { badRequest } from './http-errors.ts';
 
 export interface MutateRouteOptions {
   readonly state: LiveState;
   readonly metrics: WebhookMetrics;
+  /** The namespace cache, when the server watches namespaces. */
+  readonly directory: NamespaceDirectory | undefined;
 }
 
 export async function mutateRoute(app: WebhookServer, options: MutateRouteOptions): Promise<void> {
-  const { state, metrics } = options;
+  const { state, metrics, directory } = options;
   // The apiserver always sends application/json; any other content type is parsed as JSON too,
   // so a client gets the same clear 400 for a bad body instead of a 415.
   app.removeAllContentTypeParsers();
@@ -36,58 +40,69 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     const admissionRequest = parsed.request;
     const log = request.log.child(describeRequest(admissionRequest));
     const policy = state.policy;
-    const admission = admitSafely(admissionRequest, policy, log);
+    const namespace = admissionRequest.namespace;
+    const facts = namespace === undefined ? undefined : directory?.lookup(namespace);
+    const admission = admitSafely(admissionRequest, policy, facts, log);
+    if (admission === undefined) {
+      metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: 'error' });
+      return toAdmissionReview(
+        parsed.apiVersion,
+        admissionRequest.uid,
+        internalErrorVerdict(policy.onError),
+      );
+    }
     if (!admission.ok) {
       metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: 'invalid' });
       log.info({ problem: admission.problem }, 'admission review refused as malformed');
       return badRequest(reply, admission.problem);
     }
-    const verdict = admission.verdict ?? internalErrorVerdict(policy.onError);
-    metrics.admissionReviews.inc({
-      operation: admissionRequest.operation,
-      outcome: admission.outcome,
-    });
-    for (const { decision } of admission.decisions)
-      metrics.imageDecisions.inc({ outcome: decision.outcome });
+    record(metrics, admissionRequest, admission);
     log.info(
       {
         outcome: admission.outcome,
         ...(admission.skipReason === undefined ? {} : { skipReason: admission.skipReason }),
         images: admission.decisions.length,
-        patchOperations: verdict.patch.length,
-        warnings: verdict.warnings.length,
+        patchOperations: admission.verdict.patch.length,
+        warnings: admission.verdict.warnings.length,
+        ...(admission.missingSecrets.length === 0
+          ? {}
+          : { missingSecrets: admission.missingSecrets }),
       },
       'admission reviewed',
     );
-    return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, verdict);
+    return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, admission.verdict);
   });
 }
 
-type SafeAdmission =
-  | (Extract<Admission, { ok: true }> & { readonly verdict?: AdmissionVerdict })
-  | Extract<Admission, { ok: false }>
-  | {
-      readonly ok: true;
-      readonly outcome: 'error';
-      readonly decisions: readonly [];
-      readonly verdict?: undefined;
-      readonly skipReason?: undefined;
-    };
+function record(
+  metrics: WebhookMetrics,
+  request: AdmissionRequest,
+  admission: Extract<Admission, { ok: true }>,
+): void {
+  metrics.admissionReviews.inc({ operation: request.operation, outcome: admission.outcome });
+  for (const { decision } of admission.decisions)
+    metrics.imageDecisions.inc({ outcome: decision.outcome });
+  if (admission.missingSecrets.length > 0) metrics.pullSecretsMissing.inc();
+}
 
-/** The core never throws on valid input; if it ever does, the answer follows `onError` instead of a 500. */
+/**
+ * The core never throws on valid input; if it ever does, the error is logged
+ * and undefined returned, so the answer follows `onError` instead of a 500.
+ */
 function admitSafely(
   request: AdmissionRequest,
-  policy: Parameters<typeof admit>[1],
+  policy: Policy,
+  facts: NamespaceFacts | undefined,
   log: FastifyBaseLogger,
-): SafeAdmission {
+): Admission | undefined {
   try {
-    return admit(request, policy);
+    return admit(request, policy, facts);
   } catch (error) {
     log.error(
       { err: error, onError: policy.onError },
       'internal error while mutating; answering by onError',
     );
-    return { ok: true, outcome: 'error', decisions: [] };
+    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@
  * list in, what the webhook would change and why out. Reads only the policy:
  * nothing in the cluster is touched, no credentials are needed.
  */
+import type { NamespaceDirectory } from '../../core/namespace-policy.ts';
 import { preview } from '../../preview/preview-request.ts';
 import { bearerTokenChecker } from '../bearer-token.ts';
 import type { LiveState } from '../live-state.ts';
@@ -18,6 +19,8 @@ export interface PreviewRouteOptions {
   readonly state: LiveState;
   /** When set, requests must carry `Authorization: Bearer <token>`. */
   readonly token: string | undefined;
+  /** The namespace cache, when the server watches namespaces. */
+  readonly directory: NamespaceDirectory | undefined;
 }
 
 export async function previewRoute(
@@ -49,11 +52,10 @@ export async function previewRoute(
       }
       if (typeof request.body !== 'string' || request.body.trim() === '')
         return badRequest(reply, 'body is empty');
-      const outcome = preview(
-        request.body,
-        options.state.policy,
-        namespace === undefined ? {} : { namespace },
-      );
+      const outcome = preview(request.body, options.state.policy, {
+        ...(namespace === undefined ? {} : { namespace }),
+        ...(options.directory === undefined ? {} : { directory: options.directory }),
+      });
       if (!outcome.ok) return badRequest(reply, outcome.problem);
       return outcome.response;
     },
