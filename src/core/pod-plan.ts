@@ -35,41 +35,51 @@ export type PodPlan =
   | { readonly kind: 'invalid'; readonly problem: string };
 
 export function planPod(template: unknown, policy: Policy, context: PodContext = {}): PodPlan {
-  if (context.namespace !== undefined && SYSTEM_NAMESPACES.has(context.namespace)) {
-    return {
-      kind: 'skipped',
-      reason: `namespace ${context.namespace} is a system namespace`,
-      warnings: [],
-    };
+  const resolved = resolvePolicy(policy, context);
+  if (resolved.skipReason !== undefined) {
+    return { kind: 'skipped', reason: resolved.skipReason, warnings: resolved.warnings };
   }
-  const effective =
-    context.facts === undefined ? undefined : effectiveNamespacePolicy(policy, context.facts);
-  const problems = (effective?.problems ?? []).map(
-    (problem) => `namespace annotation ignored: ${problem}`,
-  );
-  if (effective?.disabled === true) {
-    return { kind: 'skipped', reason: 'the namespace turned the webhook off', warnings: problems };
-  }
-  const podPolicy = effective?.policy ?? policy;
-  const skipReason = podSkipReason(template, podPolicy);
-  if (skipReason !== undefined) return { kind: 'skipped', reason: skipReason, warnings: problems };
-  const result = mutatePodTemplate(template, podPolicy, context);
+  const skipReason = podSkipReason(template, resolved.policy);
+  if (skipReason !== undefined)
+    return { kind: 'skipped', reason: skipReason, warnings: resolved.warnings };
+  const result = mutatePodTemplate(template, resolved.policy, context);
   if (!result.ok) return { kind: 'invalid', problem: result.problem };
   const wholePod = (context.scope?.kind ?? 'whole-pod') === 'whole-pod';
-  const missingSecrets = wholePod ? findMissingSecrets(podPolicy, context.facts) : [];
+  const missingSecrets = wholePod ? findMissingSecrets(resolved.policy, context.facts) : [];
+  const namespace = context.facts?.name ?? '';
   return {
     kind: 'mutated',
     mutation: result.mutation,
     missingSecrets,
     warnings: [
-      ...problems,
+      ...resolved.warnings,
       ...result.mutation.warnings,
       ...missingSecrets.map(
         (name) =>
-          `imagePullSecret "${name}" does not exist in namespace "${context.facts?.name ?? ''}"; pulls from Harbor may fail`,
+          `imagePullSecret "${name}" does not exist in namespace "${namespace}"; pulls from Harbor may fail`,
       ),
     ],
   };
+}
+
+/** The policy for the Pod's namespace, or why the namespace is not mutated at all. */
+function resolvePolicy(
+  policy: Policy,
+  context: PodContext,
+): { policy: Policy; warnings: readonly string[]; skipReason?: string } {
+  if (context.namespace !== undefined && SYSTEM_NAMESPACES.has(context.namespace)) {
+    return {
+      policy,
+      warnings: [],
+      skipReason: `namespace ${context.namespace} is a system namespace`,
+    };
+  }
+  if (context.facts === undefined) return { policy, warnings: [] };
+  const effective = effectiveNamespacePolicy(policy, context.facts);
+  const warnings = effective.problems.map((problem) => `namespace annotation ignored: ${problem}`);
+  return effective.disabled
+    ? { policy, warnings, skipReason: 'the namespace turned the webhook off' }
+    : { policy: effective.policy, warnings };
 }
 
 /** The policy's pull Secrets that the cache says the namespace lacks. */

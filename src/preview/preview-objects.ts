@@ -61,23 +61,14 @@ function previewObject(
   options: PreviewOptions,
 ): { ok: true; result: ObjectPreview } | { ok: false; problem: string } {
   const { object } = entry;
-  const metadata = isObject(object['metadata']) ? object['metadata'] : {};
-  const kind = String(object['kind']);
-  const name = optionalString(metadata['name']) ?? optionalString(metadata['generateName']);
-  const namespace = optionalString(metadata['namespace']) ?? options.namespace;
-  const base = {
-    document: entry.document,
-    apiVersion: optionalString(object['apiVersion']),
-    kind,
-    name,
-    namespace,
-  };
+  const base = describeObject(entry, options);
   const unchanged = (warnings: readonly string[] = []) => ({
     ok: true as const,
     result: { ...base, changes: [], patch: [], object, warnings },
   });
-  const located = findPodTemplate(kind, object);
+  const located = findPodTemplate(base.kind, object);
   if (located === undefined) return unchanged();
+  const { namespace } = base;
   const facts = namespace === undefined ? undefined : options.directory?.lookup(namespace);
   const plan = planPod(located.template, policy, {
     basePath: located.path,
@@ -86,9 +77,8 @@ function previewObject(
   });
   if (plan.kind === 'skipped') return unchanged([`not mutated: ${plan.reason}`, ...plan.warnings]);
   if (plan.kind === 'invalid') {
-    const label = `document ${entry.document}${entry.item === undefined ? '' : ` items[${entry.item}]`} (${kind} ${name ?? ''})`;
     const at = located.path.length > 0 ? `${located.path.join('.')}.` : '';
-    return { ok: false, problem: `${label}: ${at}${plan.problem}` };
+    return { ok: false, problem: `${describeSource(entry, base)}: ${at}${plan.problem}` };
   }
   const { patch } = plan.mutation;
   const secretsPath = toPointer([...located.path, 'spec', 'imagePullSecrets']);
@@ -107,6 +97,27 @@ function previewObject(
       ? object
       : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
   return { ok: true, result: { ...base, changes, patch, object: after, warnings: plan.warnings } };
+}
+
+function describeObject(entry: ManifestObject, options: PreviewOptions) {
+  const { object } = entry;
+  const metadata = isObject(object['metadata']) ? object['metadata'] : {};
+  return {
+    document: entry.document,
+    apiVersion: optionalString(object['apiVersion']),
+    kind: String(object['kind']),
+    name: optionalString(metadata['name']) ?? optionalString(metadata['generateName']),
+    namespace: optionalString(metadata['namespace']) ?? options.namespace,
+  };
+}
+
+/** `document 2 items[3] (Deployment web)`: where a problem is, for people. */
+function describeSource(
+  entry: ManifestObject,
+  base: { kind: string; name: string | undefined },
+): string {
+  const item = entry.item === undefined ? '' : ` items[${entry.item}]`;
+  return `document ${entry.document}${item} (${base.kind} ${base.name ?? ''})`;
 }
 
 const optionalString = (value: unknown): string | undefined =>
