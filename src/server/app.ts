@@ -46,7 +46,9 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
     // The apiserver gives up after timeoutSeconds (at most 30 s); nothing should outlive that.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    return503OnClosing: true,
+    // While closing, requests on open connections are still answered: the apiserver may send a
+    // few before it sees the endpoint gone, and a 503 would count as a webhook failure.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }) as unknown as WebhookServer;
 

