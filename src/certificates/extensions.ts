@@ -23,6 +23,7 @@ const Oid = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
 /** KeyUsage bits by name; bit 0 is the most significant bit of the first byte. */
@@ -68,6 +69,11 @@ export function keyUsageExtension(usages: readonly KeyUsage[]): Asn1Node {
 /** extKeyUsage with serverAuth only: the certificate is good for a TLS server and nothing else. */
 export function serverAuthExtension(): Asn1Node {
   return extension(Oid.extKeyUsage, false, sequence([objectIdentifier(Oid.serverAuth)]));
+}
+
+/** extKeyUsage with clientAuth only: for a TLS client such as the kube-apiserver calling us. */
+export function clientAuthExtension(): Asn1Node {
+  return extension(Oid.extKeyUsage, false, sequence([objectIdentifier(Oid.clientAuth)]));
 }
 
 /** subjectAltName with DNS names and IP addresses (IPv4 and IPv6). */

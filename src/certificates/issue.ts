@@ -9,6 +9,7 @@ export {
 export type { IssuedCertificate } from './issued-certificate.ts';
 export { KeyAlgorithm } from './key-algorithm.ts';
 export {
+  issueClientCertificate,
   issueSelfSignedServingCertificate,
   issueServingCertificate,
   type SelfSignedServingCertificateOptions,

@@ -9,6 +9,7 @@ import {
   basicConstraintsExtension,
   KeyUsage,
   keyUsageExtension,
+  clientAuthExtension,
   serverAuthExtension,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
@@ -39,6 +40,26 @@ export function issueServingCertificate(
   ca: IssuedCertificate,
   options: ServingCertificateOptions,
 ): IssuedCertificate {
+  return issueLeafCertificate(ca, options, 'server');
+}
+
+/**
+ * Issues a client certificate signed by `ca` (extKeyUsage clientAuth), for
+ * `serve --client-ca-file`: what the kube-apiserver presents when its
+ * AdmissionConfiguration names a kubeconfig with a client certificate.
+ */
+export function issueClientCertificate(
+  ca: IssuedCertificate,
+  options: Omit<ServingCertificateOptions, 'dnsNames' | 'ipAddresses'>,
+): IssuedCertificate {
+  return issueLeafCertificate(ca, { ...options, dnsNames: [], ipAddresses: [] }, 'client');
+}
+
+function issueLeafCertificate(
+  ca: IssuedCertificate,
+  options: ServingCertificateOptions,
+  purpose: 'server' | 'client',
+): IssuedCertificate {
   const issuer = readIssuer(ca);
   const { privateKey, publicKey } = generateKeyPair(options.keyAlgorithm);
   const validity = computeValidity(options.now ?? new Date(), options.validityDays);
@@ -47,8 +68,10 @@ export function issueServingCertificate(
   const extensions = [
     basicConstraintsExtension(false),
     keyUsageExtension(servingKeyUsages(options.keyAlgorithm)),
-    serverAuthExtension(),
-    subjectAltNameExtension(options.dnsNames, options.ipAddresses),
+    purpose === 'server' ? serverAuthExtension() : clientAuthExtension(),
+    ...(purpose === 'server'
+      ? [subjectAltNameExtension(options.dnsNames, options.ipAddresses)]
+      : []),
     subjectKeyIdentifierExtension(computeKeyIdentifier(publicKey)),
     authorityKeyIdentifierExtension(issuer.keyIdentifier),
   ];

@@ -24,6 +24,8 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
   readonly http2?: boolean;
   readonly timeoutMs?: number;
+  /** A client certificate to present (mutual TLS). */
+  readonly clientCertificate?: { readonly cert: string; readonly key: string };
 }
 
 /** One request on a fresh connection. */
@@ -55,6 +57,7 @@ function sendHttp1(port: number, path: string, options: RequestOptions): Promise
         path,
         method: options.method ?? 'GET',
         ca: options.ca,
+        ...options.clientCertificate,
         headers: options.headers,
         agent: false,
         timeout: options.timeoutMs ?? 10_000,
@@ -82,9 +85,13 @@ function sendHttp1(port: number, path: string, options: RequestOptions): Promise
 }
 
 /** Opens an HTTP/2 session that may carry many requests. */
-export function openHttp2(port: number, ca: string | Buffer): Promise<ClientHttp2Session> {
+export function openHttp2(
+  port: number,
+  ca: string | Buffer,
+  clientCertificate?: RequestOptions['clientCertificate'],
+): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
-    const session = connect(`https://127.0.0.1:${port}`, { ca });
+    const session = connect(`https://127.0.0.1:${port}`, { ca, ...clientCertificate });
     session.once('connect', () => resolve(session));
     session.once('error', reject);
   });
@@ -131,7 +138,7 @@ async function sendHttp2(
   path: string,
   options: RequestOptions,
 ): Promise<HttpResponse> {
-  const session = await openHttp2(port, options.ca);
+  const session = await openHttp2(port, options.ca, options.clientCertificate);
   try {
     return await sendOnSession(session, path, options);
   } finally {
