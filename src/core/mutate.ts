@@ -88,6 +88,12 @@ export type MutationResult =
 
 const WHOLE_POD: MutationScope = { kind: 'whole-pod' };
 
+/**
+ * Far above any real Pod (the apiserver's 3 MiB request limit allows about
+ * 10,000 tiny containers); bounds the work one request can ask for.
+ */
+export const MAX_CONTAINERS = 1000;
+
 /** Mutates a Pod or pod template under `policy`. Never throws on any JSON input. */
 export function mutatePodTemplate(
   template: unknown,
@@ -97,6 +103,12 @@ export function mutatePodTemplate(
   const read = readPodTemplate(template);
   if (!read.ok) return read;
   const view = read.view;
+  if (view.containers.length > MAX_CONTAINERS) {
+    return {
+      ok: false,
+      problem: `the Pod has ${view.containers.length} containers; at most ${MAX_CONTAINERS} are processed`,
+    };
+  }
   const base = toPointer(options.basePath ?? []);
   const scope = options.scope ?? WHOLE_POD;
   const planned = planContainers(view, policy, scope, base);

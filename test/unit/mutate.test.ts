@@ -442,3 +442,26 @@ describe('workload templates and odd input', () => {
     });
   }
 });
+
+describe('bounded work', () => {
+  it('refuses a Pod with more containers than the cap quickly instead of processing them', () => {
+    const containers = Array.from({ length: 10_000 }, (_, index) => ({
+      name: `c${index}`,
+      image: `nginx:${index}`,
+    }));
+    const started = performance.now();
+    const result = mutatePodTemplate(pod(containers), examplePolicy());
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.problem, /10000 containers; at most 1000/);
+    assert.ok(performance.now() - started < 500);
+  });
+
+  it('processes a Pod at the cap', () => {
+    const containers = Array.from({ length: 1000 }, (_, index) => ({
+      name: `c${index}`,
+      image: `nginx:${index}`,
+    }));
+    const result = mutatePodTemplate(pod(containers), examplePolicy());
+    assert.ok(result.ok);
+  });
+});
