@@ -21,12 +21,14 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/server/v3/embed"
 	"k8s.io/component-base/cli"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
@@ -65,7 +67,7 @@ func parseHarnessFlags(args []string) (*harnessOptions, error) {
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nkube-apiserver flags: %s -- --help\n", os.Args[0])
 	}
-	fs.StringVar(&o.etcdDataDir, "etcd-data-dir", "", "etcd data directory (kept on exit). Default: a fresh temp dir, removed on exit.")
+	fs.StringVar(&o.etcdDataDir, "etcd-data-dir", "", "etcd data directory (kept on exit). Default: a fresh temp dir, removed on exit (or by the next run if this one is killed).")
 	fs.IntVar(&o.etcdClientPort, "etcd-client-port", 0, "etcd client port on 127.0.0.1 (0 = pick a free port)")
 	fs.IntVar(&o.etcdPeerPort, "etcd-peer-port", 0, "etcd peer port on 127.0.0.1 (0 = pick a free port)")
 	fs.DurationVar(&o.etcdStartTimeout, "etcd-start-timeout", 60*time.Second, "how long to wait for etcd to become ready")
@@ -97,6 +99,11 @@ func run(args []string) int {
 			return 2
 		}
 	}
+	if wantsInfoOnly(apiserverArgs) {
+		// --help / --version: kube-apiserver prints and exits (os.Exit for
+		// --version), so do not start etcd (its temp dir would be left behind).
+		return cli.Run(newAPIServerCommand(apiserverArgs))
+	}
 
 	// Registered before anything else so a signal during etcd start-up is not
 	// lost. signal.Notify fans out, so kube-apiserver's own handler (installed
@@ -106,7 +113,8 @@ func run(args []string) int {
 
 	dataDir := opts.etcdDataDir
 	if dataDir == "" {
-		dataDir, err = os.MkdirTemp("", "harbor-e2e-etcd-")
+		sweepStaleTempDirs()
+		dataDir, err = os.MkdirTemp("", fmt.Sprintf("%s%d-", tempDirPrefix, os.Getpid()))
 		if err != nil {
 			log.Printf("create etcd data dir: %v", err)
 			return 1
@@ -137,9 +145,7 @@ func run(args []string) int {
 		return 1
 	}
 
-	cmd := app.NewAPIServerCommand()
-	cmd.SetArgs(append(append([]string{}, apiserverArgs...), "--etcd-servers="+clientURL))
-
+	cmd := newAPIServerCommand(append(append([]string{}, apiserverArgs...), "--etcd-servers="+clientURL))
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(cmd) }()
 
@@ -167,6 +173,48 @@ func run(args []string) int {
 			return 1
 		}
 	}
+}
+
+const tempDirPrefix = "harbor-e2e-etcd-"
+
+// sweepStaleTempDirs removes default etcd data dirs left behind by harness
+// processes that no longer exist. Deferred cleanup does not run when the
+// process is SIGKILLed or when kube-apiserver calls os.Exit (it does so on a
+// second SIGTERM/SIGINT); the dir names carry the owner's pid.
+func sweepStaleTempDirs() {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), tempDirPrefix+"*"))
+	for _, dir := range matches {
+		pidStr, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(dir), tempDirPrefix), "-")
+		if !ok {
+			continue
+		}
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			log.Printf("removing stale etcd data dir %s (pid %d is gone)", dir, pid)
+			_ = os.RemoveAll(dir)
+		}
+	}
+}
+
+// newAPIServerCommand builds the stock kube-apiserver command. It must be
+// called once per process: it installs kube-apiserver's signal handler.
+func newAPIServerCommand(args []string) *cobra.Command {
+	cmd := app.NewAPIServerCommand()
+	cmd.SetArgs(args)
+	return cmd
+}
+
+func wantsInfoOnly(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "-h", a == "--help", a == "--version", strings.HasPrefix(a, "--version=") && a != "--version=false":
+			return true
+		}
+	}
+	return false
 }
 
 // startEtcd starts a single-member etcd listening only on 127.0.0.1. Free
