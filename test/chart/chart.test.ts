@@ -349,6 +349,10 @@ describe('helm template with the default values', () => {
       imagePullSecrets: [],
       imagePullPolicy: 'enforce',
       onError: 'allow',
+      skipPods: [
+        { matchExpressions: [{ key: 'cnpg.io/podRole', operator: 'Exists' }] },
+        { matchLabels: { application: 'spilo' } },
+      ],
     });
   });
 
@@ -910,6 +914,12 @@ describe('helm template with a full policy', () => {
       imagePullSecrets: ['harbor-pull', 'harbor-robot.mirror'],
       imagePullPolicy: 'ifNotSet',
       onError: 'deny',
+      skipPods: [{ matchLabels: { 'example.com/operator': 'db' } }],
+      pullSecretSync: {
+        source: 'harbor-image-webhook/harbor-pull',
+        name: 'harbor-pull',
+        pruneOnOptOut: false,
+      },
     };
     const configMap = oneOf<ConfigMap>(render({ policy }), 'ConfigMap', `${fullname}-policy`);
     const text = configMap.data['policy.yaml']!;
