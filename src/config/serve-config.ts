@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
+import { optInSelector } from '../kube/opt-in-label.ts';
 import { LOG_LEVELS } from '../server/logger.ts';
 
 export interface ServeConfig {
@@ -17,6 +18,12 @@ export interface ServeConfig {
   readonly logLevel: LevelWithSilent;
   /** How often certificate and policy files are checked for changes. */
   readonly reloadIntervalMs: number;
+  /** Watch Namespaces and pull Secrets (and sync pull Secrets when the policy asks). */
+  readonly namespaceAware?: boolean;
+  /** `key=value` label that opts a namespace in (the registration's namespaceSelector). */
+  readonly optInLabel?: string;
+  /** Kubeconfig for the namespace view; in-cluster or the default when absent. */
+  readonly kubeconfig?: string;
 }
 
 export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
@@ -29,7 +36,11 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
   --port N                  HTTPS port (default 8443; 0 picks a free one)
   --host ADDRESS            address to listen on (default 0.0.0.0)
   --log-level LEVEL         ${LOG_LEVELS.join(' | ')} (default info)
-  --reload-interval SECONDS how often certificate and policy files are checked (default 5)`;
+  --reload-interval SECONDS how often certificate and policy files are checked (default 5)
+  --namespace-aware         watch opted-in Namespaces and their pull Secrets (needs API access):
+                            namespace annotation overrides, missing-secret warnings, pullSecretSync
+  --opt-in-label KEY=VALUE  the label that opts a namespace in (default harbor-image-webhook/enabled=true)
+  --kubeconfig FILE         cluster to watch (default: in-cluster, then $KUBECONFIG, ~/.kube/config)`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -57,6 +68,9 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
     logLevel: logLevel as LevelWithSilent,
     reloadIntervalMs:
       parseInteger('--reload-interval', values['reload-interval'] ?? '5', 1, 3600) * 1000,
+    namespaceAware: values['namespace-aware'] ?? false,
+    ...optional('optInLabel', checkOptInLabel(values['opt-in-label'])),
+    ...optional('kubeconfig', values.kubeconfig),
   });
 }
 
@@ -76,11 +90,24 @@ function parseStrict(args: readonly string[]) {
         host: { type: 'string' },
         'log-level': { type: 'string' },
         'reload-interval': { type: 'string' },
+        'namespace-aware': { type: 'boolean' },
+        'opt-in-label': { type: 'string' },
+        kubeconfig: { type: 'string' },
       },
     });
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
+}
+
+function checkOptInLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  try {
+    optInSelector(label);
+  } catch (error) {
+    throw new UsageError(`--opt-in-label: ${(error as Error).message}`, { cause: error });
+  }
+  return label;
 }
 
 function parseInteger(flag: string, text: string, min: number, max: number): number {

@@ -14,6 +14,8 @@ export interface WebhookMetrics {
   readonly admissionReviews: Counter<'operation' | 'outcome'>;
   readonly imageDecisions: Counter<'outcome'>;
   readonly pullSecretsMissing: Counter;
+  readonly pullSecretSyncs: Counter<'result'>;
+  readonly watchRestarts: Counter<'collection' | 'reason'>;
   readonly reloads: Counter<'kind' | 'result'>;
   readonly certificateExpiry: Gauge;
 }
@@ -53,6 +55,18 @@ export function createMetrics(): WebhookMetrics {
     pullSecretsMissing: new Counter({
       name: `${PREFIX}pull_secret_missing_total`,
       help: 'Pods admitted with an injected imagePullSecret that does not exist in their namespace.',
+      registers,
+    }),
+    pullSecretSyncs: new Counter({
+      name: `${PREFIX}pull_secret_sync_total`,
+      help: 'Writes of the pull-secret sync by result (created, updated, deleted, conflict, error).',
+      labelNames: ['result'],
+      registers,
+    }),
+    watchRestarts: new Counter({
+      name: `${PREFIX}watch_restarts_total`,
+      help: 'Restarts of the namespace view list/watch loops by collection and reason (closed, gone, error).',
+      labelNames: ['collection', 'reason'],
       registers,
     }),
     reloads: new Counter({

@@ -11,6 +11,7 @@ import { buildApp } from './app.ts';
 import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
+import { startNamespaceWiring } from './namespace-wiring.ts';
 import { watchPolicyFile } from './policy-reloader.ts';
 import { checkTlsPair, secureContextOptions, type TlsCredentials } from './tls-credentials.ts';
 import { watchTlsFiles } from './tls-reloader.ts';
@@ -42,16 +43,25 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const state: LiveState = { policy, certificateNotAfter: tls.credentials.notAfter };
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
+  // Listening starts at once; /readyz says "not ready" until the namespace cache has synced.
+  const namespaces = startNamespaceWiring(config, state, logger, metrics);
   const app = await buildApp({
     state,
     logger,
     metrics,
     tls: secureContextOptions(tls.credentials, clientCaPem),
-    readinessChecks: [certificateIsValid(state, () => new Date())],
+    readinessChecks: [
+      certificateIsValid(state, () => new Date()),
+      ...(namespaces === undefined ? [] : [namespaces.readiness]),
+    ],
+    ...(namespaces === undefined ? {} : { directory: namespaces.directory }),
     ...(previewToken === undefined ? {} : { previewToken }),
     requireClientCertificate: clientCaPem !== undefined,
   });
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+    await namespaces?.stop();
+    throw error;
+  });
   const port = (app.server.address() as AddressInfo).port;
   const stopWatches = [
     watchPolicyFile({
@@ -98,6 +108,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     close: async () => {
       for (const stop of stopWatches) stop();
       await app.close();
+      await namespaces?.stop();
     },
   };
 }

@@ -253,6 +253,9 @@ describe('helm template with the default values', () => {
       '8443',
       '--log-level',
       'info',
+      '--namespace-aware',
+      '--opt-in-label',
+      'harbor-image-webhook/enabled=true',
     ]);
   });
 
@@ -423,11 +426,11 @@ describe('helm template with the default values', () => {
     assert.equal(webhookOf(defaults()).failurePolicy, 'Ignore');
   });
 
-  it('grants the webhook only get, list and watch on namespaces and Secrets', () => {
+  it('grants the webhook only list and watch on namespaces and Secrets', () => {
     const objects = defaults();
     assert.deepEqual(oneOf<Role>(objects, 'ClusterRole', fullname).rules, [
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
     ]);
     const binding = oneOf<Binding>(objects, 'ClusterRoleBinding', fullname);
     assert.deepEqual(binding.roleRef, {
@@ -1030,5 +1033,44 @@ describe('the values schema', () => {
     const result = helm(['template', releaseName, chartDir, '--set', 'replicaCount=2']);
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /additional properties 'replicaCount' not allowed/);
+  });
+});
+
+describe('helm template with namespace-aware features', () => {
+  it('runs serve with --namespace-aware and the opt-in label of the registration', () => {
+    const objects = render({
+      webhook: { namespaceSelector: { optInLabel: { key: 'example.com/harbor', value: 'on' } } },
+    });
+    const args = webhookContainer(objects).args ?? [];
+    assert.ok(args.includes('--namespace-aware'));
+    assert.equal(args[args.indexOf('--opt-in-label') + 1], 'example.com/harbor=on');
+  });
+
+  it('grants exactly the writes the pull-secret sync needs when the policy asks for it', () => {
+    const objects = render({
+      policy: {
+        harbor: { host: 'h.io' },
+        pullSecretSync: { source: 'harbor-image-webhook/harbor-pull' },
+      },
+    });
+    assert.deepEqual(oneOf<Role>(objects, 'ClusterRole', fullname).rules, [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+  });
+
+  it('grants the webhook nothing and runs it without --namespace-aware when rbac.namespaceAware is off', () => {
+    const objects = render({ rbac: { namespaceAware: false } });
+    assert.equal(
+      objects.filter((object) => object.kind === 'ClusterRole' && object.metadata.name === fullname)
+        .length,
+      0,
+    );
+    assert.ok(!(webhookContainer(objects).args ?? []).includes('--namespace-aware'));
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * Starts the namespace view and pull-secret sync for `serve --namespace-aware`,
+ * with their results counted in the server's metrics.
+ */
+import type { ServeConfig } from '../config/serve-config.ts';
+import { loadKubeConfig } from '../kube/kube-config.ts';
+import { startNamespaceAwareness, type NamespaceAwareness } from '../kube/namespace-awareness.ts';
+import type { LiveState } from './live-state.ts';
+import type { Logger } from './logger.ts';
+import type { WebhookMetrics } from './metrics.ts';
+
+/** The namespace view when `config.namespaceAware`, otherwise undefined. */
+export function startNamespaceWiring(
+  config: ServeConfig,
+  state: LiveState,
+  logger: Logger,
+  metrics: WebhookMetrics,
+): NamespaceAwareness | undefined {
+  if (config.namespaceAware !== true) return undefined;
+  return startNamespaceAwareness({
+    kubeConfig: loadKubeConfig({ kubeconfig: config.kubeconfig }),
+    ...(config.optInLabel === undefined ? {} : { optInLabel: config.optInLabel }),
+    policy: () => state.policy,
+    logger: logger.child({ component: 'namespace-view' }),
+    hooks: {
+      onSyncResult: (result) => metrics.pullSecretSyncs.inc({ result }),
+      onWatchRestart: (collection, reason) => metrics.watchRestarts.inc({ collection, reason }),
+    },
+  });
+}
