@@ -11,7 +11,7 @@ import {
   type ImageDecision,
 } from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
-import { comparePointers, escapePointerToken, toPointer } from './json-pointer.ts';
+import { escapePointerToken, sortByPointer, toPointer } from './json-pointer.ts';
 import type { Policy } from './policy.ts';
 import {
   ORIGINAL_IMAGES_ANNOTATION,
@@ -118,9 +118,12 @@ export function mutatePodTemplate(
     ...(scope.kind === 'whole-pod' ? planPodLevel(view, policy, planned, base) : {}),
   };
   // Sorted by path: the same input always gives the same patch, readable top-down.
-  const patch = compare(projectTemplate(view), projectTemplate(view, edits))
-    .map((operation) => ({ ...operation, path: base + operation.path }))
-    .sort((left, right) => comparePointers(left.path, right.path));
+  const patch = sortByPointer(
+    compare(projectTemplate(view), projectTemplate(view, edits)).map((operation) => ({
+      ...operation,
+      path: base + operation.path,
+    })),
+  );
   return {
     ok: true,
     mutation: {

@@ -9,14 +9,13 @@ import type { LiveState } from './live-state.ts';
 import type { Logger } from './logger.ts';
 import type { WebhookMetrics } from './metrics.ts';
 
-/** The namespace view when `config.namespaceAware`, otherwise undefined. */
+/** Starts the namespace view (`config.namespaceAware`). Imported on demand by start.ts. */
 export function startNamespaceWiring(
   config: ServeConfig,
   state: LiveState,
   logger: Logger,
   metrics: WebhookMetrics,
-): NamespaceAwareness | undefined {
-  if (config.namespaceAware !== true) return undefined;
+): NamespaceAwareness {
   return startNamespaceAwareness({
     kubeConfig: loadKubeConfig({ kubeconfig: config.kubeconfig }),
     ...(config.optInLabel === undefined ? {} : { optInLabel: config.optInLabel }),

@@ -4,14 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { issueSelfSignedServingCertificate } from '../certificates/issue.ts';
 import { loadPolicyFile } from '../config/policy-file.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
 import { buildApp } from './app.ts';
 import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
-import { startNamespaceWiring } from './namespace-wiring.ts';
 import { watchPolicyFile } from './policy-reloader.ts';
 import { checkTlsPair, secureContextOptions, type TlsCredentials } from './tls-credentials.ts';
 import { watchTlsFiles } from './tls-reloader.ts';
@@ -44,7 +42,11 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
   // Listening starts at once; /readyz says "not ready" until the namespace cache has synced.
-  const namespaces = startNamespaceWiring(config, state, logger, metrics);
+  // Imported only when used: @kubernetes/client-node alone doubles start-up time and idle RSS.
+  const namespaces =
+    config.namespaceAware === true
+      ? (await import('./namespace-wiring.ts')).startNamespaceWiring(config, state, logger, metrics)
+      : undefined;
   const app = await buildApp({
     state,
     logger,
@@ -118,6 +120,8 @@ async function loadTls(
   logger: Logger,
 ): Promise<{ credentials: TlsCredentials; selfSignedCaPem: string | undefined }> {
   if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) {
+    // Imported only for this local mode: node-forge costs ~45 ms of start-up.
+    const { issueSelfSignedServingCertificate } = await import('../certificates/issue.ts');
     const issued = issueSelfSignedServingCertificate({
       dnsNames: ['localhost'],
       ipAddresses: ['127.0.0.1', '::1'],
