@@ -5,6 +5,12 @@
  */
 import { LogController, fastify, type FastifyError } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
+import {
+  CONNECTION_LIMITS,
+  HTTP1_FALLBACK,
+  closeIdleConnection,
+  limitStreamTime,
+} from './connection-limits.ts';
 import { requireClientCertificate } from './client-certificate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import type { Logger } from './logger.ts';
@@ -38,19 +44,27 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   const { state, metrics } = options;
   const app = fastify({
     http2: true,
-    https: { ...options.tls, allowHTTP1: true },
+    https: {
+      ...options.tls,
+      allowHTTP1: true,
+      handshakeTimeout: CONNECTION_LIMITS.handshakeTimeoutMs,
+      settings: { maxConcurrentStreams: CONNECTION_LIMITS.maxConcurrentStreams },
+      http1Options: HTTP1_FALLBACK,
+    },
     loggerInstance: options.logger,
     // One line per request is written by the routes (or the hook below for errors), not two by Fastify.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // The apiserver gives up after timeoutSeconds (at most 30 s); nothing should outlive that.
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    // Socket inactivity (HTTP/1.1) and session idleness (HTTP/2); see closeIdleConnection.
+    connectionTimeout: CONNECTION_LIMITS.idleTimeoutMs,
+    http2SessionTimeout: CONNECTION_LIMITS.idleTimeoutMs,
     // While closing, requests on open connections are still answered: the apiserver may send a
     // few before it sees the endpoint gone, and a 503 would count as a webhook failure.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   }) as unknown as WebhookServer;
+  app.server.on('timeout', closeIdleConnection);
+  app.server.on('stream', limitStreamTime);
 
   app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
     const statusCode =

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { loadPolicyFile } from '../config/policy-file.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
 import { buildApp } from './app.ts';
+import { trackConnections } from './connection-tracker.ts';
 import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
@@ -60,6 +61,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     ...(previewToken === undefined ? {} : { previewToken }),
     requireClientCertificate: clientCaPem !== undefined,
   });
+  const connections = trackConnections(app);
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
     await namespaces?.stop();
     throw error;
@@ -82,8 +84,11 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
             keyFile: config.tlsKeyFile,
             initial: tls.credentials,
             intervalMs: config.reloadIntervalMs,
-            apply: (credentials) =>
-              app.server.setSecureContext(secureContextOptions(credentials, clientCaPem)),
+            apply: (credentials) => {
+              app.server.setSecureContext(secureContextOptions(credentials, clientCaPem));
+              // New connections get the new certificate; move the old ones over to it.
+              connections.moveClientsOff();
+            },
             state,
             metrics,
             logger,
@@ -109,7 +114,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     selfSignedCaPem: tls.selfSignedCaPem,
     close: async () => {
       for (const stop of stopWatches) stop();
-      await app.close();
+      await connections.drainAndClose();
       await namespaces?.stop();
     },
   };

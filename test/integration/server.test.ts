@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
+import type { ClientHttp2Session } from 'node:http2';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { loadJsonFixture } from '../helpers/fixtures.ts';
 import { openHttp2, postJson, send, sendOnSession } from '../helpers/https-client.ts';
@@ -189,6 +190,32 @@ describe('the webhook over real HTTPS', () => {
   });
 });
 
+/**
+ * One /mutate on HTTP/2, retried once on a fresh session when the server
+ * refused the stream (REFUSED_STREAM or GOAWAY: not processed, so safe to
+ * retry), as Go's HTTP/2 client, the apiserver's, does.
+ */
+async function sendRetryingRefused(
+  liveSession: () => Promise<ClientHttp2Session>,
+  onRetry: () => void,
+) {
+  const request = async () =>
+    sendOnSession(await liveSession(), '/mutate', {
+      method: 'POST',
+      body: JSON.stringify(fixture()),
+      headers: { 'content-type': 'application/json' },
+    });
+  try {
+    return await request();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const refused = /REFUSED_STREAM/.test(String(error)) || code === 'ERR_HTTP2_GOAWAY_SESSION';
+    if (!refused) throw error;
+    onRetry();
+    return request();
+  }
+}
+
 describe('reloading certificate and policy from disk', () => {
   let test: TestServer;
   before(async () => {
@@ -204,18 +231,26 @@ describe('reloading certificate and policy from disk', () => {
     ).fingerprint256;
     let failures = 0;
     let answered = 0;
+    let goaways = 0;
+    let retried = 0;
     let running = true;
-    const session = await openHttp2(test.port, test.ca.certificatePem);
+    // Like the apiserver's Go client: after GOAWAY, the next request opens a new session.
+    let session = await openHttp2(test.port, test.ca.certificatePem);
+    const sessionsSeen = new Set([session]);
+    const liveSession = async () => {
+      if (session.closed || session.destroyed || (session.state.remoteWindowSize ?? 1) < 0) {
+        session = await openHttp2(test.port, test.ca.certificatePem);
+      }
+      if (!sessionsSeen.has(session)) sessionsSeen.add(session);
+      return session;
+    };
+    session.on('goaway', () => goaways++);
     const load = (async () => {
       // Bounded: at most 2000 requests or until the rotation is seen.
       for (let i = 0; running && i < 2000; i++) {
         const viaHttp2 = i % 2 === 0;
         const response = viaHttp2
-          ? await sendOnSession(session, '/mutate', {
-              method: 'POST',
-              body: JSON.stringify(fixture()),
-              headers: { 'content-type': 'application/json' },
-            })
+          ? await sendRetryingRefused(liveSession, () => retried++)
           : await postJson(test.port, '/mutate', fixture(), { ca: test.ca.certificatePem });
         if (response.status === 200) answered++;
         else failures++;
@@ -228,12 +263,18 @@ describe('reloading certificate and policy from disk', () => {
         (await send(test.port, '/healthz', { ca: test.ca.certificatePem }))
           .certificateFingerprint === expected,
     );
+    await waitFor(() => goaways > 0);
     running = false;
     await load;
-    session.close();
+    for (const opened of sessionsSeen) opened.close();
     assert.notEqual(first, expected);
     assert.equal(failures, 0);
     assert.ok(answered > 0);
+    assert.equal(goaways, 1, 'the session open during the reload is moved to the new certificate');
+    assert.ok(
+      retried <= 1,
+      `at most the one stream crossing the GOAWAY is refused, got ${retried}`,
+    );
     assert.ok(test.logs.some((entry) => entry.includes('serving certificate reloaded')));
   });
 
