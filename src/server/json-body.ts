@@ -1,13 +1,17 @@
 /**
- * JSON request bodies, parsed safely: `__proto__` and `constructor.prototype`
- * keys are refused (prototype pollution), not silently kept.
+ * JSON request bodies, parsed safely: bytes that are not UTF-8 are refused
+ * rather than decoded with replacement characters, and `__proto__` and
+ * `constructor.prototype` keys are refused (prototype pollution), not kept.
  */
+import { isUtf8 } from 'node:buffer';
 import secureJson from 'secure-json-parse';
 
 export type ParsedJson =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: string };
 
-export function parseJsonBody(text: string): ParsedJson {
+export function parseJsonBody(body: Buffer): ParsedJson {
+  if (!isUtf8(body)) return { ok: false, problem: 'body is not valid UTF-8' };
+  const text = body.toString('utf8');
   if (text.trim() === '') return { ok: false, problem: 'body is empty' };
   try {
     return {

@@ -311,3 +311,31 @@ describe('reloading certificate and policy from disk', () => {
     assert.equal(test.server.state.policy.harborHost, 'harbor.other.io');
   });
 });
+
+describe('bytes that are not UTF-8', () => {
+  let test: TestServer;
+  before(async () => {
+    test = await startTestServer();
+  });
+  after(async () => {
+    await test.close();
+  });
+
+  it('answers a /mutate body with invalid UTF-8 inside a string with a 400, not a decoded guess', async () => {
+    const valid = Buffer.from(JSON.stringify(fixture()));
+    const at = valid.indexOf('nginx:1.25');
+    const body = Buffer.concat([
+      valid.subarray(0, at),
+      Buffer.from([0xff, 0xfe]),
+      valid.subarray(at),
+    ]);
+    const raw = await send(test.port, '/mutate', {
+      ca: test.ca.certificatePem,
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(raw.status, 400);
+    assert.match(raw.body, /not valid UTF-8/);
+  });
+});

@@ -27,9 +27,9 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
   // The apiserver always sends application/json; any other content type is parsed as JSON too,
   // so a client gets the same clear 400 for a bad body instead of a 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post<{ Body: string }>('/mutate', async (request, reply) => {
+  app.post<{ Body: Buffer }>('/mutate', async (request, reply) => {
     const json = parseJsonBody(request.body);
     const parsed = json.ok ? parseAdmissionReview(json.value) : json;
     if (!parsed.ok) {
