@@ -29,16 +29,12 @@ function postInsecure(port: number, body: string): Promise<number> {
   });
 }
 
+/** `serve` on a free loopback port with the example policy and no certificate files. */
+const LOCAL_SELF_SIGNED = ['--config', FIXTURE_POLICY_FILE, '--port', '0', '--host', '127.0.0.1'];
+
 describe('harbor-image-webhook serve', () => {
   it('without certificates serves a self-signed one and says so in the log', async () => {
-    const serve = await spawnServe([
-      '--config',
-      FIXTURE_POLICY_FILE,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ]);
+    const serve = await spawnServe(LOCAL_SELF_SIGNED);
     try {
       assert.match(serve.output(), /self-signed certificate, for local use only/);
       assert.equal(
@@ -52,14 +48,7 @@ describe('harbor-image-webhook serve', () => {
   });
 
   it('on SIGTERM answers every request in flight, then exits 0 within 10 seconds', async () => {
-    const serve = await spawnServe([
-      '--config',
-      FIXTURE_POLICY_FILE,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ]);
+    const serve = await spawnServe(LOCAL_SELF_SIGNED);
     const body = JSON.stringify(loadJsonFixture('pod-create-v1.json'));
     let firstAnswered: () => void = () => undefined;
     const firstAnswer = new Promise<void>((resolve) => (firstAnswered = resolve));
