@@ -15,7 +15,7 @@ import { requireClientCertificate } from './client-certificate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import type { Logger } from './logger.ts';
 import type { LiveState, ReadinessCheck } from './live-state.ts';
-import type { WebhookMetrics } from './metrics.ts';
+import { boundChildren, type WebhookMetrics } from './metrics.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { errorBody } from './routes/http-errors.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
@@ -80,16 +80,24 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   app.setNotFoundHandler(function handleNotFound(request, reply) {
     return reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url}`));
   });
-  app.addHook('onResponse', async function recordResponse(request, reply) {
+  const requestsCounter = boundChildren((labels: { route: string; method: string; code: number }) =>
+    metrics.httpRequests.labels(labels),
+  );
+  const durationHistogram = boundChildren((labels: { route: string }) =>
+    metrics.httpDuration.labels(labels),
+  );
+  // Synchronous (callback) hook: an async one costs a promise per request.
+  app.addHook('onResponse', function recordResponse(request, reply, done) {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ route, method: request.method, code: reply.statusCode });
-    metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    requestsCounter({ route, method: request.method, code: reply.statusCode }).inc();
+    durationHistogram({ route }).observe(reply.elapsedTime / 1000);
     if (reply.statusCode >= 400) {
       request.log.info(
         { method: request.method, url: request.url, statusCode: reply.statusCode },
         'request answered with an error',
       );
     }
+    done();
   });
 
   registerHealthRoutes(app, options.readinessChecks);

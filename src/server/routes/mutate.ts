@@ -11,7 +11,7 @@ import type { OnErrorMode } from '../../core/policy-schema.ts';
 import type { Policy } from '../../core/policy.ts';
 import { parseJsonBody } from '../json-body.ts';
 import type { LiveState } from '../live-state.ts';
-import type { WebhookMetrics } from '../metrics.ts';
+import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
 import { badRequest } from './http-errors.ts';
 
@@ -24,6 +24,15 @@ export interface MutateRouteOptions {
 
 export async function mutateRoute(app: WebhookServer, options: MutateRouteOptions): Promise<void> {
   const { state, metrics, directory } = options;
+  const counters: AdmissionCounters = {
+    reviews: boundChildren((labels: { operation: string; outcome: string }) =>
+      metrics.admissionReviews.labels(labels),
+    ),
+    decisions: boundChildren((labels: { outcome: string }) =>
+      metrics.imageDecisions.labels(labels),
+    ),
+    missingSecrets: metrics.pullSecretsMissing,
+  };
   // The apiserver always sends application/json; any other content type is parsed as JSON too,
   // so a client gets the same clear 400 for a bad body instead of a 415.
   app.removeAllContentTypeParsers();
@@ -33,7 +42,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     const json = parseJsonBody(request.body);
     const parsed = json.ok ? parseAdmissionReview(json.value) : json;
     if (!parsed.ok) {
-      metrics.admissionReviews.inc({ operation: 'unknown', outcome: 'invalid' });
+      counters.reviews({ operation: 'unknown', outcome: 'invalid' }).inc();
       return badRequest(reply, parsed.problem);
     }
     const admissionRequest = parsed.request;
@@ -51,7 +60,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       ),
     );
     if (admission === undefined) {
-      metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: 'error' });
+      counters.reviews({ operation: admissionRequest.operation, outcome: 'error' }).inc();
       return toAdmissionReview(
         parsed.apiVersion,
         admissionRequest.uid,
@@ -59,11 +68,11 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       );
     }
     if (!admission.ok) {
-      metrics.admissionReviews.inc({ operation: admissionRequest.operation, outcome: 'invalid' });
+      counters.reviews({ operation: admissionRequest.operation, outcome: 'invalid' }).inc();
       log.info({ ...fields, problem: admission.problem }, 'admission review refused as malformed');
       return badRequest(reply, admission.problem);
     }
-    record(metrics, admissionRequest, admission);
+    record(counters, admissionRequest, admission);
     log.info(
       {
         ...fields,
@@ -82,15 +91,22 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
   });
 }
 
+/** The admission metrics' labelled children, bound once per label set. */
+interface AdmissionCounters {
+  readonly reviews: (labels: { operation: string; outcome: string }) => { inc(): void };
+  readonly decisions: (labels: { outcome: string }) => { inc(): void };
+  readonly missingSecrets: { inc(): void };
+}
+
 function record(
-  metrics: WebhookMetrics,
+  counters: AdmissionCounters,
   request: AdmissionRequest,
   admission: Extract<Admission, { ok: true }>,
 ): void {
-  metrics.admissionReviews.inc({ operation: request.operation, outcome: admission.outcome });
+  counters.reviews({ operation: request.operation, outcome: admission.outcome }).inc();
   for (const { decision } of admission.decisions)
-    metrics.imageDecisions.inc({ outcome: decision.outcome });
-  if (admission.missingSecrets.length > 0) metrics.pullSecretsMissing.inc();
+    counters.decisions({ outcome: decision.outcome }).inc();
+  if (admission.missingSecrets.length > 0) counters.missingSecrets.inc();
 }
 
 /**
