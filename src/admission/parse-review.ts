@@ -9,6 +9,7 @@ import {
   type AdmissionApiVersion,
   type AdmissionRequest,
 } from './admission-review.ts';
+import { isJsonObject, type JsonObject } from '../core/json-object.ts';
 
 export type ParsedReview =
   | {
@@ -18,23 +19,19 @@ export type ParsedReview =
     }
   | { readonly ok: false; readonly problem: string };
 
-type JsonObject = Record<string, unknown>;
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const includes = <T extends string>(list: readonly T[], value: unknown): value is T =>
   (list as readonly unknown[]).includes(value);
 
 /** Validates an AdmissionReview request body. */
 export function parseAdmissionReview(body: unknown): ParsedReview {
-  if (!isObject(body)) return fail('body must be a JSON object (an AdmissionReview)');
+  if (!isJsonObject(body)) return fail('body must be a JSON object (an AdmissionReview)');
   if (body['kind'] !== 'AdmissionReview') return fail('kind must be "AdmissionReview"');
   const apiVersion = body['apiVersion'];
   if (!includes(ADMISSION_API_VERSIONS, apiVersion)) {
     return fail(`apiVersion must be one of ${ADMISSION_API_VERSIONS.join(', ')}`);
   }
   const request = body['request'];
-  if (!isObject(request)) return fail('request is missing or not an object');
+  if (!isJsonObject(request)) return fail('request is missing or not an object');
   const problem = checkRequest(request);
   if (problem !== undefined) return fail(problem);
   return { ok: true, apiVersion, request: request as unknown as AdmissionRequest };
@@ -53,7 +50,7 @@ const REQUEST_CHECKS: readonly [(request: JsonObject) => boolean, string][] = [
     `request.operation must be one of ${ADMISSION_OPERATIONS.join(', ')}`,
   ],
   [
-    ({ resource }) => isObject(resource) && typeof resource['resource'] === 'string',
+    ({ resource }) => isJsonObject(resource) && typeof resource['resource'] === 'string',
     'request.resource must be an object with a "resource" string',
   ],
   [

@@ -4,6 +4,8 @@
  * own annotation. Input is untrusted JSON, so shapes are checked here, once.
  */
 
+import { isJsonObject, type JsonObject } from './json-object.ts';
+
 export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 export type ContainerList = (typeof CONTAINER_LISTS)[number];
 
@@ -38,17 +40,12 @@ export type ReadTemplate =
   | { readonly ok: true; readonly view: PodTemplateView }
   | { readonly ok: false; readonly problem: string };
 
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const optionalString = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 /** Reads a Pod or pod template (`{metadata, spec}`), refusing shapes Kubernetes would refuse. */
 export function readPodTemplate(template: unknown): ReadTemplate {
-  if (!isObject(template)) return fail('pod template must be an object');
+  if (!isJsonObject(template)) return fail('pod template must be an object');
   const { metadata, spec } = template;
   const problem = checkShape(metadata, spec);
   if (problem !== undefined) return fail(problem);
@@ -61,9 +58,9 @@ export function readPodTemplate(template: unknown): ReadTemplate {
 }
 
 function checkShape(metadata: unknown, spec: unknown): string | undefined {
-  if (metadata !== undefined && !isObject(metadata)) return 'metadata must be an object';
-  if (spec !== undefined && !isObject(spec)) return 'spec must be an object';
-  if (!isAbsentOr(metadata?.['annotations'], isObject))
+  if (metadata !== undefined && !isJsonObject(metadata)) return 'metadata must be an object';
+  if (spec !== undefined && !isJsonObject(spec)) return 'spec must be an object';
+  if (!isAbsentOr(metadata?.['annotations'], isJsonObject))
     return 'metadata.annotations must be an object';
   if (!isAbsentOr(spec?.['imagePullSecrets'], isArrayOfObjects)) {
     return 'spec.imagePullSecrets must be a list of objects';
@@ -85,8 +82,8 @@ function toView(
   const secrets = spec?.['imagePullSecrets'];
   return {
     hasMetadata: metadata !== undefined,
-    hasAnnotations: isObject(annotations),
-    originalImagesAnnotation: isObject(annotations)
+    hasAnnotations: isJsonObject(annotations),
+    originalImagesAnnotation: isJsonObject(annotations)
       ? optionalString(annotations[ORIGINAL_IMAGES_ANNOTATION])
       : undefined,
     hasSpec: spec !== undefined,
@@ -125,7 +122,7 @@ function listLengths(spec: JsonObject): Partial<Record<ContainerList, number>> {
 }
 
 function isArrayOfObjects(value: unknown): value is JsonObject[] {
-  return Array.isArray(value) && value.every(isObject);
+  return Array.isArray(value) && value.every(isJsonObject);
 }
 
 function fail(problem: string): ReadTemplate {

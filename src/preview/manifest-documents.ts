@@ -5,6 +5,7 @@
  * refused), a bounded number of objects, every problem named by document and line.
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { isJsonObject } from '../core/json-object.ts';
 
 /** More objects than any real bundle; protects the server from a huge flat list. */
 export const MAX_PREVIEW_OBJECTS = 500;
@@ -28,9 +29,6 @@ export interface ManifestObject {
 
 export type Parsed<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses the documents of `text`. JSON is YAML, so one parser serves both. */
 export function readDocuments(text: string): Parsed<ManifestDocument[]> {
@@ -76,7 +74,7 @@ function addObjects(
   { number, line, value }: ManifestDocument,
 ): string | undefined {
   const where = `document ${number} (line ${line})`;
-  if (!isObject(value))
+  if (!isJsonObject(value))
     return `${where}: not a Kubernetes object (expected a mapping with apiVersion and kind)`;
   const kind = value['kind'];
   if (typeof kind !== 'string' || kind === '') return `${where}: the object has no kind`;
@@ -86,7 +84,7 @@ function addObjects(
     const items = value['items'];
     if (!Array.isArray(items)) return `${where}: ${kind}.items must be a list`;
     for (const [item, entry] of items.entries()) {
-      if (!isObject(entry) || typeof entry['kind'] !== 'string') {
+      if (!isJsonObject(entry) || typeof entry['kind'] !== 'string') {
         return `${where}: items[${item}] is not a Kubernetes object with a kind`;
       }
       objects.push({ document: number, item, object: entry });

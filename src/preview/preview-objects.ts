@@ -9,7 +9,8 @@ import { ChangeReason, type TemplateChange } from '../core/mutate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import { planPod } from '../core/pod-plan.ts';
 import type { Policy } from '../core/policy.ts';
-import { isObject, type ManifestObject } from './manifest-documents.ts';
+import { isJsonObject } from '../core/json-object.ts';
+import type { ManifestObject } from './manifest-documents.ts';
 import { findPodTemplate } from './workload-templates.ts';
 
 const { applyPatch, deepClone } = fastJsonPatch;
@@ -101,7 +102,7 @@ function previewObject(
 
 function describeObject(entry: ManifestObject, options: PreviewOptions) {
   const { object } = entry;
-  const metadata = isObject(object['metadata']) ? object['metadata'] : {};
+  const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
   return {
     document: entry.document,
     apiVersion: optionalString(object['apiVersion']),

@@ -2,9 +2,9 @@
  * One preview request, whatever carries it (the HTTP endpoint or the CLI):
  * manifest text, or `{"images": [...]}` → the response body.
  */
+import { isJsonObject } from '../core/json-object.ts';
 import type { Policy } from '../core/policy.ts';
 import {
-  isObject,
   readDocuments,
   toObjects,
   type ManifestDocument,
@@ -49,7 +49,7 @@ export function preview(
 /** The list of a single `{images: [...]}` document (no kind), or undefined. */
 function imagesOf(documents: readonly ManifestDocument[]): unknown {
   const [only] = documents;
-  if (documents.length !== 1 || !isObject(only?.value)) return undefined;
+  if (documents.length !== 1 || !isJsonObject(only?.value)) return undefined;
   const value = only.value;
   return 'images' in value && !('kind' in value) ? value['images'] : undefined;
 }
