@@ -3,7 +3,7 @@
  * Pure. Used by admission (a Pod at the root) and by the preview (a workload's
  * template at `/spec/template`), so both always agree.
  */
-import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
 import {
   explainDecision,
   finalImage,
@@ -11,19 +11,18 @@ import {
   type ImageDecision,
 } from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
-import { escapePointerToken, sortByPointer, toPointer } from './json-pointer.ts';
+import { toPointer } from './json-pointer.ts';
 import type { Policy } from './policy.ts';
 import {
   ORIGINAL_IMAGES_ANNOTATION,
+  ORIGINAL_IMAGES_POINTER,
   readPodTemplate,
   type ContainerView,
   type PodTemplateView,
   type SecretReference,
 } from './pod-template.ts';
 import { decidePullPolicy } from './pull-policy.ts';
-import { containerKey, projectTemplate, type TemplateEdits } from './template-projection.ts';
-
-const { compare } = fastJsonPatch;
+import { patchTemplate, type ContainerEdit, type TemplateEdits } from './template-patch.ts';
 
 /** Stable codes for every entry of {@link TemplateMutation.changes}. */
 export const ChangeReason = {
@@ -112,17 +111,13 @@ export function mutatePodTemplate(
   const base = toPointer(options.basePath ?? []);
   const scope = options.scope ?? WHOLE_POD;
   const planned = planContainers(view, policy, scope, base);
-  const edits: TemplateEdits = {
-    images: planned.images,
-    pullPolicies: planned.pullPolicies,
-    ...(scope.kind === 'whole-pod' ? planPodLevel(view, policy, planned, base) : {}),
-  };
-  // Sorted by path: the same input always gives the same patch, readable top-down.
-  const patch = sortByPointer(
-    compare(projectTemplate(view), projectTemplate(view, edits)).map((operation) => ({
-      ...operation,
-      path: base + operation.path,
-    })),
+  const patch = patchTemplate(
+    view,
+    {
+      containers: planned.edits,
+      ...(scope.kind === 'whole-pod' ? planPodLevel(view, policy, planned, base) : {}),
+    },
+    base,
   );
   return {
     ok: true,
@@ -139,8 +134,8 @@ interface ContainerPlan {
   readonly decisions: ContainerDecision[];
   readonly changes: TemplateChange[];
   readonly warnings: string[];
-  readonly images: Map<string, string>;
-  readonly pullPolicies: Map<string, string>;
+  /** Containers whose image or pull policy changes. */
+  readonly edits: ContainerEdit[];
   /** Container name → image before rewriting, for the annotation. */
   readonly originals: Map<string, string>;
 }
@@ -155,8 +150,7 @@ function planContainers(
     decisions: [],
     changes: [],
     warnings: [],
-    images: new Map(),
-    pullPolicies: new Map(),
+    edits: [],
     originals: new Map(),
   };
   for (const container of view.containers) {
@@ -176,7 +170,6 @@ function planContainer(
   // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
   if (image === undefined) return;
   const decision = decideImageMemoized(image, policy);
-  const key = containerKey(container.list, container.index);
   const to = finalImage(decision);
   plan.decisions.push({ container, decision });
   plan.changes.push({
@@ -186,18 +179,24 @@ function planContainer(
     reason: decision.outcome,
     message: explainDecision(decision),
   });
-  if (to !== image) {
-    plan.images.set(key, to);
-    if (container.name !== undefined) plan.originals.set(container.name, image);
-  }
+  const rewritten = to !== image;
+  if (rewritten && container.name !== undefined) plan.originals.set(container.name, image);
   if (decision.outcome === 'invalid-reference') {
     plan.warnings.push(`${describeContainer(container)}: ${explainDecision(decision)}`);
   }
   const reference = finalReference(decision);
-  if (reference === undefined) return;
-  const pullPolicy = decidePullPolicy(policy.imagePullPolicy, container.imagePullPolicy, reference);
+  const pullPolicy =
+    reference === undefined
+      ? undefined
+      : decidePullPolicy(policy.imagePullPolicy, container.imagePullPolicy, reference);
+  if (rewritten || pullPolicy !== undefined) {
+    plan.edits.push({
+      container,
+      ...(rewritten ? { image: to } : {}),
+      ...(pullPolicy === undefined ? {} : { imagePullPolicy: pullPolicy.to }),
+    });
+  }
   if (pullPolicy === undefined) return;
-  plan.pullPolicies.set(key, pullPolicy.to);
   plan.changes.push({
     path: `${containerPath}/imagePullPolicy`,
     from: container.imagePullPolicy ?? null,
@@ -220,21 +219,22 @@ function planPodLevel(
   policy: Policy,
   plan: ContainerPlan,
   base: string,
-): Pick<TemplateEdits, 'imagePullSecrets' | 'originalImagesAnnotation'> {
-  const secrets = mergePullSecrets(view.imagePullSecrets, policy.imagePullSecrets);
+): Pick<TemplateEdits, 'addedPullSecrets' | 'originalImagesAnnotation'> {
+  const present = secretNames(view.imagePullSecrets);
+  const added = policy.imagePullSecrets.filter((name) => !present.includes(name));
   const annotation = mergeOriginalImages(view.originalImagesAnnotation, plan.originals);
-  if (secrets !== undefined) {
+  if (added.length > 0) {
     plan.changes.push({
       path: `${base}/spec/imagePullSecrets`,
-      from: secretNames(view.imagePullSecrets ?? []),
-      to: secretNames(secrets.merged),
+      from: present,
+      to: [...present, ...added],
       reason: ChangeReason.pullSecrets,
-      message: `added pull secrets: ${secrets.added.join(', ')}`,
+      message: `added pull secrets: ${added.join(', ')}`,
     });
   }
   if (annotation !== undefined) {
     plan.changes.push({
-      path: `${base}/metadata/annotations/${escapePointerToken(ORIGINAL_IMAGES_ANNOTATION)}`,
+      path: `${base}${ORIGINAL_IMAGES_POINTER}`,
       from: view.originalImagesAnnotation ?? null,
       to: annotation.value,
       reason: ChangeReason.originalImages,
@@ -243,24 +243,16 @@ function planPodLevel(
     if (annotation.warning !== undefined) plan.warnings.push(annotation.warning);
   }
   return {
-    ...(secrets === undefined ? {} : { imagePullSecrets: secrets.merged }),
+    // The Pod's own secrets keep their order; the policy's missing ones are appended.
+    ...(added.length === 0 ? {} : { addedPullSecrets: added.map((name) => ({ name })) }),
     ...(annotation === undefined ? {} : { originalImagesAnnotation: annotation.value }),
   };
 }
 
-/** The Pod's own secrets in their order, then the policy's missing ones; undefined when nothing is added. */
-function mergePullSecrets(
-  existing: readonly SecretReference[] | undefined,
-  wanted: readonly string[],
-): { merged: SecretReference[]; added: string[] } | undefined {
-  const present = new Set(secretNames(existing ?? []));
-  const added = wanted.filter((name) => !present.has(name));
-  if (added.length === 0) return undefined;
-  return { merged: [...(existing ?? []), ...added.map((name) => ({ name }))], added };
-}
-
-function secretNames(secrets: readonly SecretReference[]): string[] {
-  return secrets.flatMap((secret) => (typeof secret.name === 'string' ? [secret.name] : []));
+function secretNames(secrets: readonly SecretReference[] | undefined): string[] {
+  const names: string[] = [];
+  for (const secret of secrets ?? []) if (typeof secret.name === 'string') names.push(secret.name);
+  return names;
 }
 
 /** Adds new originals to the recorded ones; earlier records win, so a re-run never forgets the first image. */
@@ -269,6 +261,9 @@ function mergeOriginalImages(
   originals: ReadonlyMap<string, string>,
 ): { value: string; warning?: string } | undefined {
   if (originals.size === 0) return undefined;
+  // The common case, a Pod seen for the first time. Object.fromEntries defines own
+  // properties, so a container named "__proto__" is recorded, not assigned to the prototype.
+  if (current === undefined) return { value: JSON.stringify(Object.fromEntries(originals)) };
   const recorded = parseRecordedImages(current);
   // A Map, not an object: names come from untrusted input and may be "__proto__".
   const merged = new Map(Object.entries(recorded.images));
@@ -278,11 +273,10 @@ function mergeOriginalImages(
   return recorded.warning === undefined ? { value } : { value, warning: recorded.warning };
 }
 
-function parseRecordedImages(current: string | undefined): {
+function parseRecordedImages(current: string): {
   images: Record<string, string>;
   warning?: string;
 } {
-  if (current === undefined) return { images: {} };
   try {
     const parsed: unknown = JSON.parse(current);
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {

@@ -4,6 +4,7 @@
  * own annotation. Input is untrusted JSON, so shapes are checked here, once.
  */
 
+import { escapePointerToken } from './json-pointer.ts';
 import { isJsonObject, type JsonObject } from './json-object.ts';
 
 export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -11,6 +12,9 @@ export type ContainerList = (typeof CONTAINER_LISTS)[number];
 
 /** The annotation that records what was rewritten: JSON, container name → original image. */
 export const ORIGINAL_IMAGES_ANNOTATION = 'harbor-image-webhook/original-images';
+
+/** Its JSON Pointer below the template (the `/` in the key spelled `~1`), escaped once. */
+export const ORIGINAL_IMAGES_POINTER = `/metadata/annotations/${escapePointerToken(ORIGINAL_IMAGES_ANNOTATION)}`;
 
 /** One container, where it sits, and the two fields the webhook may change. */
 export interface ContainerView {
@@ -32,8 +36,6 @@ export interface PodTemplateView {
   readonly hasSpec: boolean;
   readonly containers: readonly ContainerView[];
   readonly imagePullSecrets: readonly SecretReference[] | undefined;
-  /** Containers per list, so a projection can keep array lengths. */
-  readonly listLengths: Readonly<Partial<Record<ContainerList, number>>>;
 }
 
 export type ReadTemplate =
@@ -89,7 +91,6 @@ function toView(
     hasSpec: spec !== undefined,
     containers,
     imagePullSecrets: Array.isArray(secrets) ? (secrets as SecretReference[]) : undefined,
-    listLengths: listLengths(spec ?? {}),
   };
 }
 
@@ -110,15 +111,6 @@ function readContainers(spec: JsonObject): ContainerView[] | { problem: string }
     });
   }
   return views;
-}
-
-function listLengths(spec: JsonObject): Partial<Record<ContainerList, number>> {
-  const lengths: Partial<Record<ContainerList, number>> = {};
-  for (const list of CONTAINER_LISTS) {
-    const entries = spec[list];
-    if (Array.isArray(entries)) lengths[list] = entries.length;
-  }
-  return lengths;
 }
 
 function isArrayOfObjects(value: unknown): value is JsonObject[] {
