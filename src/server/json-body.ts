@@ -16,12 +16,21 @@ export function parseJsonBody(body: Buffer): ParsedJson {
   try {
     return {
       ok: true,
-      value: secureJson.parse(text, undefined, {
-        protoAction: 'error',
-        constructorAction: 'error',
-      }),
+      value: mayHoldPoisonedKey(text)
+        ? secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
+        : JSON.parse(text),
     };
   } catch (error) {
     return { ok: false, problem: `body is not valid JSON: ${(error as Error).message}` };
   }
+}
+
+/**
+ * secure-json-parse finds poisoned keys with two regular expressions over the
+ * whole text, ~10 µs for a 6 KB AdmissionReview. A key can only spell
+ * `__proto__` or `constructor` literally or with a `\u` escape, so text that
+ * holds neither word and no escape needs no scan; `includes` is a memchr.
+ */
+function mayHoldPoisonedKey(text: string): boolean {
+  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
 }

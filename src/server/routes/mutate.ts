@@ -10,6 +10,7 @@ import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-po
 import type { OnErrorMode } from '../../core/policy-schema.ts';
 import type { Policy } from '../../core/policy.ts';
 import { parseJsonBody } from '../json-body.ts';
+import { fixedFieldsLogger, type Logger } from '../logger.ts';
 import type { LiveState } from '../live-state.ts';
 import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
@@ -20,10 +21,13 @@ export interface MutateRouteOptions {
   readonly metrics: WebhookMetrics;
   /** The namespace cache, when the server watches namespaces. */
   readonly directory: NamespaceDirectory | undefined;
+  /** The root logger; each admission's line goes through its {@link fixedFieldsLogger}. */
+  readonly logger: Logger;
 }
 
 export async function mutateRoute(app: WebhookServer, options: MutateRouteOptions): Promise<void> {
   const { state, metrics, directory } = options;
+  const admissionLog = fixedFieldsLogger(options.logger);
   const counters: AdmissionCounters = {
     reviews: boundChildren((labels: { operation: string; outcome: string }) =>
       metrics.admissionReviews.labels(labels),
@@ -73,7 +77,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       return badRequest(reply, admission.problem);
     }
     record(counters, admissionRequest, admission);
-    log.info(
+    admissionLog.info(
       {
         ...fields,
         outcome: admission.outcome,
