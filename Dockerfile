@@ -55,7 +55,9 @@ COPY examples ./examples
 # at build time roughly halves spawn-to-ready (BENCHMARKS.md). It is only read at run time;
 # with the read-only root filesystem Node skips writing it back, silently.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
-RUN ["node", "dist/src/cli/main.js", "--help"]
+# Each command loads its own modules, so both are run once to fill the cache for both.
+RUN ["node", "dist/src/cli/main.js", "serve", "--help"]
+RUN ["node", "dist/src/cli/main.js", "preview", "--help"]
 # V8 grows its young generation to 64-128 MiB on large hosts; 16 MiB semi-spaces keep RSS
 # near the live heap with no measurable throughput loss (BENCHMARKS.md).
 ENV NODE_OPTIONS=--max-semi-space-size=16
