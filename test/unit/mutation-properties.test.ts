@@ -38,7 +38,8 @@ const container = fc.record(
   {
     name: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
     image,
-    imagePullPolicy: fc.constantFrom('Always', 'IfNotPresent', 'Never'),
+    // null is how YAML spells "not set"; the webhook must treat it as absent.
+    imagePullPolicy: fc.constantFrom('Always', 'IfNotPresent', 'Never', null),
     env: fc.array(
       fc.record({ name: fc.string({ maxLength: 8 }), value: fc.string({ maxLength: 8 }) }),
       { maxLength: 2 },
@@ -51,9 +52,12 @@ const pod = fc.record(
     metadata: fc.record(
       {
         name: fc.string({ maxLength: 10 }),
-        annotations: fc.dictionary(
-          fc.constantFrom('a', 'b/c', 'harbor-image-webhook/original-images'),
-          fc.string({ maxLength: 30 }),
+        annotations: fc.oneof(
+          fc.dictionary(
+            fc.constantFrom('a', 'b/c', 'harbor-image-webhook/original-images'),
+            fc.string({ maxLength: 30 }),
+          ),
+          fc.constant(null),
         ),
         labels: fc.dictionary(fc.constantFrom('app', 'tier'), fc.string({ maxLength: 5 })),
       },
@@ -64,9 +68,10 @@ const pod = fc.record(
         containers: fc.array(container, { minLength: 1, maxLength: 6 }),
         initContainers: fc.array(container, { maxLength: 3 }),
         ephemeralContainers: fc.array(container, { maxLength: 2 }),
-        imagePullSecrets: fc.array(fc.record({ name: fc.constantFrom('a', 'harbor-pull', 'z') }), {
-          maxLength: 3,
-        }),
+        imagePullSecrets: fc.oneof(
+          fc.array(fc.record({ name: fc.constantFrom('a', 'harbor-pull', 'z') }), { maxLength: 3 }),
+          fc.constant(null),
+        ),
         nodeName: fc.string({ maxLength: 5 }),
       },
       { requiredKeys: ['containers'] },
@@ -87,6 +92,24 @@ function apply<T>(document: T, patch: readonly Operation[]): T {
   ).newDocument;
 }
 
+/** Paths in pointer order: token by token, array indices numerically, so a patch reads top-down. */
+function assertPointerOrder(paths: readonly string[]): void {
+  const key = (token: string): string | number => (/^\d+$/.test(token) ? Number(token) : token);
+  for (let i = 1; i < paths.length; i++) {
+    const previous = (paths[i - 1] ?? '').split('/').map(key);
+    const current = (paths[i] ?? '').split('/').map(key);
+    const at = previous.findIndex((token, index) => token !== current[index]);
+    const [a, b] = [previous[at], current[at]];
+    const ordered =
+      at === -1 || b === undefined
+        ? previous.length < current.length
+        : typeof a === 'number' && typeof b === 'number'
+          ? a < b
+          : String(a) < String(b);
+    assert.ok(ordered, `${paths[i - 1]} before ${paths[i]}`);
+  }
+}
+
 describe('the mutation of any generated Pod', () => {
   it(`yields a patch that applies and changes only image, pull policy, pull secrets and the annotation (${RUNS} Pods)`, () => {
     fc.assert(
@@ -98,6 +121,7 @@ describe('the mutation of any generated Pod', () => {
           assert.match(operation.path, ALLOWED_PATH);
           assert.notEqual(operation.op, 'remove');
         }
+        assertPointerOrder(result.mutation.patch.map((operation) => operation.path));
         apply(generated, result.mutation.patch);
       }),
       { numRuns: RUNS },
