@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly startupSamples: number;
   /** When set, only the soak: this many requests on the typical Pod. */
   readonly soakRequests: number | undefined;
+  /** When set, every server runs in a memory cgroup of this many MiB (see memory-cgroup.ts). */
+  readonly memoryLimitMiB: number | undefined;
   /** When set, the webhook runs under `node --cpu-prof` writing here. */
   readonly cpuProfileDir: string | undefined;
   /** When set, nothing runs: this saved `--json` report is rendered as Markdown. */
@@ -25,7 +27,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--json] [--duration SECONDS] [--connections N]
          [--case ${CASE_NAMES.join('|')}] [--protocol ${PROTOCOLS.join('|')}] [--quick]
-         [--soak REQUESTS] [--cpu-prof DIR]
+         [--soak REQUESTS] [--cpu-prof DIR] [--memory-limit MIB]
        node bench/run.ts --format REPORT.json   (renders a saved --json report)`;
 
 /** A bad command line: the message says what, with the usage. */
@@ -46,6 +48,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     startupSamples: quick ? 1 : 3,
     soakRequests:
       values.soak === undefined ? undefined : positive('--soak', values.soak, 100_000_000, true),
+    memoryLimitMiB:
+      values['memory-limit'] === undefined
+        ? undefined
+        : positive('--memory-limit', values['memory-limit'], 65_536, true),
     cpuProfileDir: values['cpu-prof'],
     formatFile: values.format,
   };
@@ -65,6 +71,7 @@ function parseStrict(args: readonly string[]) {
         quick: { type: 'boolean', default: false },
         soak: { type: 'string' },
         'cpu-prof': { type: 'string' },
+        'memory-limit': { type: 'string' },
         format: { type: 'string' },
       },
     });

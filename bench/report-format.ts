@@ -121,6 +121,11 @@ export function formatReport(report: BenchReport): string {
     `- Load: ${settings.connections} connections (HTTP/1.1) or streams (HTTP/2), ` +
       `${settings.seconds} s measured per server and case in ${settings.rounds} alternating rounds, ` +
       `${settings.warmupSeconds} s warm-up. Load generator and servers share the cores.`,
+    `- Memory: ${
+      settings.memoryLimitMiB === undefined
+        ? 'no limit (V8 sizes its heap from the host’s RAM)'
+        : `every server in a ${settings.memoryLimitMiB} MiB memory cgroup`
+    }.`,
     `- ${noise(report)}`,
     '',
     '### Saturation (closed loop)',

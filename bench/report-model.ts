@@ -70,6 +70,8 @@ export interface BenchReport {
     warmupSeconds: number;
     connections: number;
     rounds: number;
+    /** The memory cgroup limit every server ran under, if any (`--memory-limit`). */
+    memoryLimitMiB?: number;
   };
   readonly startup: StartupFigures[];
   readonly memory: MemoryFigures[];

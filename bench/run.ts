@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchCertificates } from './bench-certificates.ts';
 import { buildCorpus } from './corpus.ts';
+import { createMemoryCgroup } from './memory-cgroup.ts';
 import { parseBenchOptions, UsageError } from './options.ts';
 import { formatReport } from './report-format.ts';
 import type { BenchReport } from './report-model.ts';
@@ -21,12 +22,14 @@ async function main(): Promise<void> {
     console.log(formatReport(JSON.parse(readFileSync(options.formatFile, 'utf8')) as BenchReport));
     return;
   }
+  const cgroup =
+    options.memoryLimitMiB === undefined ? undefined : createMemoryCgroup(options.memoryLimitMiB);
   const directory = mkdtempSync(join(tmpdir(), 'harbor-image-webhook-bench-'));
   try {
     const certificates = writeBenchCertificates(directory);
     const context: SuiteContext = {
       options,
-      specs: serverSpecs(certificates, options.cpuProfileDir),
+      specs: serverSpecs(certificates, options.cpuProfileDir, cgroup),
       corpus: buildCorpus(),
       ca: certificates.caPem,
       directory,
@@ -48,6 +51,8 @@ async function main(): Promise<void> {
     console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
   } finally {
     rmSync(directory, { recursive: true, force: true });
+    // Every server has been stopped by now, so the cgroup is empty.
+    cgroup?.remove();
   }
 }
 

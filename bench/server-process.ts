@@ -8,11 +8,14 @@ import { closeSync, openSync, readFileSync, truncateSync, writeFileSync } from '
 import { request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { inCgroup, type MemoryCgroup } from './memory-cgroup.ts';
 
 export interface ServerSpec {
   readonly name: string;
   /** Arguments after the node executable, given the port to listen on. */
   readonly args: (port: number) => readonly string[];
+  /** Run inside this memory cgroup (`--memory-limit`). */
+  readonly cgroup?: MemoryCgroup;
 }
 
 export interface ServerProcess {
@@ -43,7 +46,12 @@ export async function startServer(
   // Appending, so the bench can empty the file under the running server.
   const log = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, spec.args(port), {
+  const [command, args] =
+    spec.cgroup === undefined
+      ? [process.execPath, [...spec.args(port)]]
+      : inCgroup(spec.cgroup, process.execPath, spec.args(port));
+  // With a cgroup the shell execs node, so the child's pid is the server's.
+  const child = spawn(command, args, {
     stdio: ['ignore', log, log],
     env: { ...process.env, NODE_ENV: 'production' },
   });

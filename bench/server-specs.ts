@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchCertificates } from './bench-certificates.ts';
+import type { MemoryCgroup } from './memory-cgroup.ts';
 import type { ServerSpec } from './server-process.ts';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -22,8 +23,15 @@ export interface ServerSpecs {
   readonly loadedWebhook: ServerSpec;
 }
 
-/** `cpuProfileDir` runs the loaded webhook under `node --cpu-prof`, which writes a profile when it exits. */
-export function serverSpecs(certificates: BenchCertificates, cpuProfileDir?: string): ServerSpecs {
+/**
+ * `cpuProfileDir` runs the loaded webhook under `node --cpu-prof`, which writes a profile when
+ * it exits; `cgroup` runs every server inside that memory cgroup.
+ */
+export function serverSpecs(
+  certificates: BenchCertificates,
+  cpuProfileDir?: string,
+  cgroup?: MemoryCgroup,
+): ServerSpecs {
   if (!existsSync(WEBHOOK_ENTRY)) {
     throw new Error(`${WEBHOOK_ENTRY} is missing: run "npm run build" (npm run bench does)`);
   }
@@ -43,9 +51,14 @@ export function serverSpecs(certificates: BenchCertificates, cpuProfileDir?: str
   ];
   const profile =
     cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir];
+  const limited = cgroup === undefined ? {} : { cgroup };
   return {
-    floor: { name: 'floor', args: (port) => [FLOOR_ENTRY, ...tls, '--port', `${port}`] },
-    webhook: { name: 'webhook', args: serve },
-    loadedWebhook: { name: 'webhook', args: (port) => [...profile, ...serve(port)] },
+    floor: {
+      name: 'floor',
+      args: (port) => [FLOOR_ENTRY, ...tls, '--port', `${port}`],
+      ...limited,
+    },
+    webhook: { name: 'webhook', args: serve, ...limited },
+    loadedWebhook: { name: 'webhook', args: (port) => [...profile, ...serve(port)], ...limited },
   };
 }

@@ -137,6 +137,7 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
         warmupSeconds: options.warmupSeconds,
         connections: options.connections,
         rounds: ROUNDS,
+        ...(options.memoryLimitMiB === undefined ? {} : { memoryLimitMiB: options.memoryLimitMiB }),
       },
       startup,
       memory: describeMemory(servers, idleKiB, saturation),
