@@ -29,7 +29,9 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
-RUN npm run build
+# --ignore-scripts skips postbuild's compile-cache warm-up: a cache made by this stage's
+# node would not match the runtime's; the runtime stage fills its own below.
+RUN npm run build --ignore-scripts
 
 # --- runtime --------------------------------------------------------------------------------
 FROM gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a AS runtime

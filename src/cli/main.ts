@@ -2,12 +2,15 @@
 /**
  * The `harbor-image-webhook` executable. Turns on Node's compile cache before
  * any other module loads: compiling our modules and dependencies is a third
- * of start-up, and from the second start on it is read from the cache
- * (`NODE_COMPILE_CACHE` when set, as in the image; else the OS temporary
- * directory). A cache that cannot be written is skipped, never an error.
+ * of start-up, and from the second start on it is read from the cache. The
+ * cache lives next to the code (`dist/.compile-cache`), not in a shared
+ * temporary directory where another local user could plant one; the image
+ * sets `NODE_COMPILE_CACHE` instead, which takes precedence. A cache that
+ * cannot be written is skipped, never an error.
  */
 import { enableCompileCache } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-enableCompileCache();
+enableCompileCache(fileURLToPath(new URL('../../.compile-cache/', import.meta.url)));
 const { runCommandLine } = await import('./commands.ts');
 process.exitCode = await runCommandLine(process.argv.slice(2));
