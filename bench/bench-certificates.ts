@@ -6,10 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  issueCertificateAuthority,
-  issueServingCertificate,
-  KeyAlgorithm,
-} from '../src/certificates/issue.ts';
+  issueLocalCertificate,
+  issueLocalCertificateAuthority,
+} from '../test/helpers/local-certificate.ts';
 
 export interface BenchCertificates {
   readonly caPem: string;
@@ -18,15 +17,8 @@ export interface BenchCertificates {
 }
 
 export function writeBenchCertificates(directory: string): BenchCertificates {
-  const keyAlgorithm = KeyAlgorithm.ecdsaP256;
-  const ca = issueCertificateAuthority({ commonName: 'bench CA', validityDays: 2, keyAlgorithm });
-  const serving = issueServingCertificate(ca, {
-    commonName: '127.0.0.1',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-    validityDays: 1,
-    keyAlgorithm,
-  });
+  const ca = issueLocalCertificateAuthority('bench CA', 2);
+  const serving = issueLocalCertificate(ca, 1);
   const certFile = join(directory, 'tls.crt');
   const keyFile = join(directory, 'tls.key');
   writeFileSync(certFile, serving.certificatePem);

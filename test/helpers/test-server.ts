@@ -6,16 +6,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import {
-  issueCertificateAuthority,
-  issueServingCertificate,
-  KeyAlgorithm,
-  type IssuedCertificate,
-} from '../../src/certificates/issue.ts';
+import type { IssuedCertificate } from '../../src/certificates/issue.ts';
 import type { ServeConfig } from '../../src/config/serve-config.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { examplePolicyYaml } from './fixtures.ts';
+import { issueLocalCertificate, issueLocalCertificateAuthority } from './local-certificate.ts';
 
 export interface TestServer {
   readonly server: RunningServer;
@@ -30,17 +26,6 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Issues a serving certificate for 127.0.0.1 and localhost from `ca`. */
-export function issueLocalCertificate(ca: IssuedCertificate, validityDays = 30): IssuedCertificate {
-  return issueServingCertificate(ca, {
-    commonName: '127.0.0.1',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-    validityDays,
-    keyAlgorithm: KeyAlgorithm.ecdsaP256,
-  });
-}
-
 export async function startTestServer(
   options: { policyYaml?: string; config?: Partial<ServeConfig> } = {},
 ): Promise<TestServer> {
@@ -50,11 +35,7 @@ export async function startTestServer(
     key: join(dir, 'tls.key'),
     policy: join(dir, 'policy.yaml'),
   };
-  const ca = issueCertificateAuthority({
-    commonName: 'test CA',
-    validityDays: 30,
-    keyAlgorithm: KeyAlgorithm.ecdsaP256,
-  });
+  const ca = issueLocalCertificateAuthority('test CA');
   const writeCertificate = async (issued: IssuedCertificate) => {
     await writeFile(files.key, issued.privateKeyPem);
     await writeFile(files.cert, issued.certificatePem);

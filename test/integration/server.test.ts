@@ -7,12 +7,8 @@ import type { ClientHttp2Session } from 'node:http2';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { loadJsonFixture } from '../helpers/fixtures.ts';
 import { openHttp2, postJson, send, sendOnSession } from '../helpers/https-client.ts';
-import {
-  issueLocalCertificate,
-  startTestServer,
-  waitFor,
-  type TestServer,
-} from '../helpers/test-server.ts';
+import { issueLocalCertificate } from '../helpers/local-certificate.ts';
+import { startTestServer, waitFor, type TestServer } from '../helpers/test-server.ts';
 
 type Review = {
   apiVersion: string;

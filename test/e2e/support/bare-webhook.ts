@@ -7,10 +7,9 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  issueCertificateAuthority,
-  issueServingCertificate,
-  KeyAlgorithm,
-} from '../../../src/certificates/issue.ts';
+  issueLocalCertificate,
+  issueLocalCertificateAuthority,
+} from '../../helpers/local-certificate.ts';
 
 /** The parts of an AdmissionReview request the test webhooks read. */
 export interface ReceivedRequest {
@@ -50,19 +49,8 @@ export interface BareWebhook {
 
 /** Starts a bare webhook with a fresh CA and a certificate for 127.0.0.1. */
 export async function startBareWebhook(options: BareWebhookOptions = {}): Promise<BareWebhook> {
-  const keyAlgorithm = KeyAlgorithm.ecdsaP256;
-  const ca = issueCertificateAuthority({
-    commonName: 'bare webhook CA',
-    validityDays: 2,
-    keyAlgorithm,
-  });
-  const serving = issueServingCertificate(ca, {
-    commonName: '127.0.0.1',
-    dnsNames: [],
-    ipAddresses: ['127.0.0.1'],
-    validityDays: 1,
-    keyAlgorithm,
-  });
+  const ca = issueLocalCertificateAuthority('bare webhook CA', 2);
+  const serving = issueLocalCertificate(ca, 1);
   const received: ReceivedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server = createServer(

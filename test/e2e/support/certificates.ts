@@ -2,10 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  issueCertificateAuthority,
-  issueServingCertificate,
-  KeyAlgorithm,
-} from '../../../src/certificates/issue.ts';
+  issueLocalCertificate,
+  issueLocalCertificateAuthority,
+} from '../../helpers/local-certificate.ts';
 
 /** PEM files of a serving certificate for 127.0.0.1 and localhost, and the CA that signed it. */
 export interface LocalServingFiles {
@@ -22,19 +21,8 @@ export async function writeLocalServingCertificate(
   dir: string,
   prefix: string,
 ): Promise<LocalServingFiles> {
-  const keyAlgorithm = KeyAlgorithm.ecdsaP256;
-  const ca = issueCertificateAuthority({
-    commonName: `${prefix} e2e CA`,
-    validityDays: 2,
-    keyAlgorithm,
-  });
-  const serving = issueServingCertificate(ca, {
-    commonName: '127.0.0.1',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-    validityDays: 1,
-    keyAlgorithm,
-  });
+  const ca = issueLocalCertificateAuthority(`${prefix} e2e CA`, 2);
+  const serving = issueLocalCertificate(ca, 1);
   const files = {
     certFile: join(dir, `${prefix}.crt`),
     keyFile: join(dir, `${prefix}.key`),

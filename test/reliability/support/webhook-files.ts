@@ -12,7 +12,7 @@ import {
   KeyAlgorithm,
   type IssuedCertificate,
 } from '../../../src/certificates/issue.ts';
-import { issueLocalCertificate } from '../../helpers/test-server.ts';
+import { issueLocalCertificate } from '../../helpers/local-certificate.ts';
 import { createAtomicVolume, type AtomicVolume } from './atomic-volume.ts';
 
 export interface WebhookFiles {
