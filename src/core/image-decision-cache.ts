@@ -1,19 +1,29 @@
 /**
  * Memoized image decisions. A cluster runs few distinct images many times, so
- * parsing and glob matching are done once per (policy, image string). The
+ * parsing, glob matching, formatting the final image and wording the
+ * explanation are done once per (policy, image string). The
  * cache is bounded (least recently used is dropped) and dies with its policy,
  * so a reloaded policy never sees an old decision.
  */
-import { decideImage, type ImageDecision } from './image-decision.ts';
+import { decideImage, explainDecision, finalImage, type ImageDecision } from './image-decision.ts';
 import type { Policy } from './policy.ts';
 
 /** Enough for every distinct image of a large cluster; about 1 KB each. */
 export const DECISION_CACHE_CAPACITY = 10_000;
 
-const cachesByPolicy = new WeakMap<Policy, Map<string, ImageDecision>>();
+/** A decision with what every caller derives from it, derived once. */
+export interface MemoizedDecision {
+  readonly decision: ImageDecision;
+  /** {@link finalImage} of the decision. */
+  readonly finalImage: string;
+  /** {@link explainDecision} of the decision. */
+  readonly explanation: string;
+}
+
+const cachesByPolicy = new WeakMap<Policy, Map<string, MemoizedDecision>>();
 
 /** {@link decideImage}, served from a per-policy LRU cache. */
-export function decideImageMemoized(image: string, policy: Policy): ImageDecision {
+export function decideImageMemoized(image: string, policy: Policy): MemoizedDecision {
   let cache = cachesByPolicy.get(policy);
   if (cache === undefined) {
     cache = new Map();
@@ -27,10 +37,15 @@ export function decideImageMemoized(image: string, policy: Policy): ImageDecisio
     return cached;
   }
   const decision = decideImage(image, policy);
-  cache.set(image, decision);
+  const memoized = {
+    decision,
+    finalImage: finalImage(decision),
+    explanation: explainDecision(decision),
+  };
+  cache.set(image, memoized);
   if (cache.size > DECISION_CACHE_CAPACITY) {
     const oldest = cache.keys().next();
     if (oldest.done !== true) cache.delete(oldest.value);
   }
-  return decision;
+  return memoized;
 }

@@ -4,12 +4,7 @@
  * template at `/spec/template`), so both always agree.
  */
 import type { Operation } from 'fast-json-patch';
-import {
-  explainDecision,
-  finalImage,
-  finalReference,
-  type ImageDecision,
-} from './image-decision.ts';
+import { finalReference, type ImageDecision } from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
 import type { Policy } from './policy.ts';
@@ -169,20 +164,19 @@ function planContainer(
   const image = container.image;
   // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
   if (image === undefined) return;
-  const decision = decideImageMemoized(image, policy);
-  const to = finalImage(decision);
+  const { decision, finalImage: to, explanation } = decideImageMemoized(image, policy);
   plan.decisions.push({ container, decision });
   plan.changes.push({
     path: `${containerPath}/image`,
     from: image,
     to,
     reason: decision.outcome,
-    message: explainDecision(decision),
+    message: explanation,
   });
   const rewritten = to !== image;
   if (rewritten && container.name !== undefined) plan.originals.set(container.name, image);
   if (decision.outcome === 'invalid-reference') {
-    plan.warnings.push(`${describeContainer(container)}: ${explainDecision(decision)}`);
+    plan.warnings.push(`${describeContainer(container)}: ${explanation}`);
   }
   const reference = finalReference(decision);
   const pullPolicy =

@@ -2,8 +2,8 @@
  * The preview of a bare list of images: `{"images": ["nginx", …]}` → for
  * each, the normalized reference, what the policy decides and which rule.
  */
-import { explainDecision, finalImage, type ImageDecision } from '../core/image-decision.ts';
-import { decideImageMemoized } from '../core/image-decision-cache.ts';
+import type { ImageDecision } from '../core/image-decision.ts';
+import { decideImageMemoized, type MemoizedDecision } from '../core/image-decision-cache.ts';
 import type { Policy } from '../core/policy.ts';
 import { canonicalReference } from '../core/reference.ts';
 
@@ -35,12 +35,12 @@ export function previewImages(images: unknown, policy: Policy): ImagesPreviewRes
   return { ok: true, images: images.map((image) => describe(decideImageMemoized(image, policy))) };
 }
 
-function describe(decision: ImageDecision): ImagePreview {
+function describe({ decision, finalImage, explanation }: MemoizedDecision): ImagePreview {
   const base = {
     image: decision.image,
     outcome: decision.outcome,
-    result: finalImage(decision),
-    message: explainDecision(decision),
+    result: finalImage,
+    message: explanation,
   };
   if (decision.outcome === 'invalid-reference') return base;
   const normalized = canonicalReference(decision.reference);
