@@ -68,6 +68,7 @@ describe('With the AlwaysPullImages admission plugin', { skip: localOnlySkipReas
 
       const created = await createPod(core, namespace, buildPod('app', CONTAINERS));
 
+      // "explicit" (a pinned tag with IfNotPresent) is Always too: the plugin is in force.
       assert.deepEqual(pullPoliciesByContainer(created), allAlways);
       assert.equal(imagesByContainer(created)['pinned'], onHarbor('library/nginx:1.25'));
 
