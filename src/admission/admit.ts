@@ -6,6 +6,7 @@ import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
 import type { ContainerDecision, MutationScope } from '../core/mutate.ts';
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
 import { planPod } from '../core/pod-plan.ts';
+import { containerKey, readPodTemplate } from '../core/pod-template.ts';
 import type { Policy } from '../core/policy.ts';
 
 export const AdmissionOutcome = {
@@ -29,9 +30,10 @@ export type Admission =
   | { readonly ok: false; readonly problem: string };
 
 /**
- * Admits `request` under `policy`: Pod CREATE and ephemeral-container UPDATE
- * are mutated, the rest allowed as is. `facts` is what the cache knows of the
- * request's namespace, when the server watches namespaces.
+ * Admits `request` under `policy`: Pod CREATE, Pod UPDATE and
+ * ephemeral-container UPDATE are mutated, the rest allowed as is. `facts` is
+ * what the cache knows of the request's namespace, when the server watches
+ * namespaces.
  */
 export function admit(
   request: AdmissionRequest,
@@ -39,12 +41,15 @@ export function admit(
   facts?: NamespaceFacts,
 ): Admission {
   const scope = mutationScope(request);
-  if (scope === undefined) return skip('not a Pod CREATE or ephemeral-container update', []);
+  if (scope === undefined) {
+    return skip('not a Pod CREATE or UPDATE, nor an ephemeral-container update', []);
+  }
+  if (!scope.ok) return scope;
   if (request.object === undefined || request.object === null) {
     return { ok: false, problem: `request.object is required for ${request.operation} of a Pod` };
   }
   const plan = planPod(request.object, policy, {
-    scope,
+    scope: scope.scope,
     ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
     ...(facts === undefined ? {} : { facts }),
   });
@@ -66,18 +71,46 @@ export function admit(
   }
 }
 
-function mutationScope(request: AdmissionRequest): MutationScope | undefined {
+type ScopeResult =
+  | { readonly ok: true; readonly scope: MutationScope }
+  | { readonly ok: false; readonly problem: string };
+
+function mutationScope(request: AdmissionRequest): ScopeResult | undefined {
   const { resource, operation } = request;
   if (resource.resource !== 'pods' || (resource.group ?? '') !== '') return undefined;
   const subResource = request.subResource ?? '';
-  if (operation === 'CREATE' && subResource === '') return { kind: 'whole-pod' };
+  if (operation === 'CREATE' && subResource === '')
+    return { ok: true, scope: { kind: 'whole-pod' } };
+  if (operation === 'UPDATE' && subResource === '') return updateScope(request.oldObject);
   if (operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
     return {
-      kind: 'new-ephemeral-containers',
-      existing: ephemeralContainerNames(request.oldObject),
+      ok: true,
+      scope: {
+        kind: 'new-ephemeral-containers',
+        existing: ephemeralContainerNames(request.oldObject),
+      },
     };
   }
   return undefined;
+}
+
+/** A Pod UPDATE: the containers' images and the record before it, from `oldObject`. */
+function updateScope(oldObject: unknown): ScopeResult {
+  if (oldObject === undefined || oldObject === null) {
+    return { ok: false, problem: 'request.oldObject is required for UPDATE of a Pod' };
+  }
+  const read = readPodTemplate(oldObject);
+  if (!read.ok) return { ok: false, problem: `request.oldObject: ${read.problem}` };
+  const images = new Map<string, string | undefined>();
+  for (const container of read.view.containers)
+    images.set(containerKey(container), container.image);
+  return {
+    ok: true,
+    scope: {
+      kind: 'changed-images',
+      previous: { images, originalImagesAnnotation: read.view.originalImagesAnnotation },
+    },
+  };
 }
 
 function ephemeralContainerNames(pod: unknown): ReadonlySet<string> {

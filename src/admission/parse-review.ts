@@ -60,6 +60,10 @@ const REQUEST_CHECKS: readonly [(request: JsonObject) => boolean, string][] = [
   [({ subResource }) => optionalOf('string')(subResource), 'request.subResource must be a string'],
   [({ namespace }) => optionalOf('string')(namespace), 'request.namespace must be a string'],
   [({ dryRun }) => optionalOf('boolean')(dryRun), 'request.dryRun must be a boolean'],
+  [
+    ({ oldObject }) => oldObject === undefined || oldObject === null || isJsonObject(oldObject),
+    'request.oldObject must be an object',
+  ],
 ];
 
 function checkRequest(request: JsonObject): string | undefined {

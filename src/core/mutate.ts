@@ -7,16 +7,18 @@ import type { Operation } from 'fast-json-patch';
 import { finalReference, type ImageDecision } from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
+import { planOriginalImages, type RecordPlan } from './original-images.ts';
 import type { Policy } from './policy.ts';
+import type { ImageReference } from './reference.ts';
 import {
-  ORIGINAL_IMAGES_ANNOTATION,
+  containerKey,
   ORIGINAL_IMAGES_POINTER,
   readPodTemplate,
   type ContainerView,
   type PodTemplateView,
   type SecretReference,
 } from './pod-template.ts';
-import { decidePullPolicy } from './pull-policy.ts';
+import { decidePullPolicy, type PullPolicyChange } from './pull-policy.ts';
 import { patchTemplate, type ContainerEdit, type TemplateEdits } from './template-patch.ts';
 
 /** Stable codes for every entry of {@link TemplateMutation.changes}. */
@@ -64,11 +66,20 @@ export interface TemplateMutation {
  * Which containers to touch. A Pod CREATE touches all of them and the Pod's
  * pull secrets and annotation; an update of `pods/ephemeralcontainers` only
  * the ephemeral containers it adds, since the apiserver keeps the rest of the
- * Pod from that subresource.
+ * Pod from that subresource; a Pod UPDATE only the containers whose image it
+ * changes, and the annotation.
  */
 export type MutationScope =
   | { readonly kind: 'whole-pod' }
-  | { readonly kind: 'new-ephemeral-containers'; readonly existing: ReadonlySet<string> };
+  | { readonly kind: 'new-ephemeral-containers'; readonly existing: ReadonlySet<string> }
+  | { readonly kind: 'changed-images'; readonly previous: PreviousPod };
+
+/** What a Pod UPDATE's `oldObject` held. */
+export interface PreviousPod {
+  /** Image of each container, by {@link containerKey}. */
+  readonly images: ReadonlyMap<string, string | undefined>;
+  readonly originalImagesAnnotation: string | undefined;
+}
 
 export interface MutationOptions {
   /** JSON Pointer tokens of the template inside the object: `[]` for a Pod, `['spec', 'template']` for a Deployment. */
@@ -110,7 +121,8 @@ export function mutatePodTemplate(
     view,
     {
       containers: planned.edits,
-      ...(scope.kind === 'whole-pod' ? planPodLevel(view, policy, planned, base) : {}),
+      ...(scope.kind === 'whole-pod' ? planPullSecrets(view, policy, planned, base) : {}),
+      ...planRecord(view, policy, planned, { scope, base }),
     },
     base,
   );
@@ -133,6 +145,8 @@ interface ContainerPlan {
   readonly edits: ContainerEdit[];
   /** Container name → image before rewriting, for the annotation. */
   readonly originals: Map<string, string>;
+  /** False on a Pod UPDATE: the apiserver refuses any change of `imagePullPolicy` there. */
+  readonly setsPullPolicy: boolean;
 }
 
 function planContainers(
@@ -147,6 +161,7 @@ function planContainers(
     warnings: [],
     edits: [],
     originals: new Map(),
+    setsPullPolicy: scope.kind !== 'changed-images',
   };
   for (const container of view.containers) {
     if (!isInScope(container, scope)) continue;
@@ -178,11 +193,7 @@ function planContainer(
   if (decision.outcome === 'invalid-reference') {
     plan.warnings.push(`${describeContainer(container)}: ${explanation}`);
   }
-  const reference = finalReference(decision);
-  const pullPolicy =
-    reference === undefined
-      ? undefined
-      : decidePullPolicy(policy.imagePullPolicy, container.imagePullPolicy, reference);
+  const pullPolicy = planPullPolicy(plan, container, policy, finalReference(decision));
   if (rewritten || pullPolicy !== undefined) {
     plan.edits.push({
       container,
@@ -200,90 +211,133 @@ function planContainer(
   });
 }
 
-function isInScope(container: ContainerView, scope: MutationScope): boolean {
-  if (scope.kind === 'whole-pod') return true;
-  return (
-    container.list === 'ephemeralContainers' &&
-    (container.name === undefined || !scope.existing.has(container.name))
+/** The pull policy to write, if any; on a Pod UPDATE one the mode wants is a warning instead. */
+function planPullPolicy(
+  plan: ContainerPlan,
+  container: ContainerView,
+  policy: Policy,
+  reference: ImageReference | undefined,
+): PullPolicyChange | undefined {
+  if (reference === undefined) return undefined;
+  const wanted = decidePullPolicy(policy.imagePullPolicy, container.imagePullPolicy, reference);
+  if (wanted === undefined || plan.setsPullPolicy) return wanted;
+  plan.warnings.push(
+    `${describeContainer(container)}: imagePullPolicy stays ${container.imagePullPolicy ?? 'unset'}, ` +
+      `since a Pod update may not change it (imagePullPolicy: ${policy.imagePullPolicy} ` +
+      `would set ${wanted.to}: ${wanted.because})`,
   );
+  return undefined;
 }
 
-function planPodLevel(
+function isInScope(container: ContainerView, scope: MutationScope): boolean {
+  switch (scope.kind) {
+    case 'whole-pod':
+      return true;
+    case 'new-ephemeral-containers':
+      return (
+        container.list === 'ephemeralContainers' &&
+        (container.name === undefined || !scope.existing.has(container.name))
+      );
+    case 'changed-images':
+      return scope.previous.images.get(containerKey(container)) !== container.image;
+  }
+}
+
+function planPullSecrets(
   view: PodTemplateView,
   policy: Policy,
   plan: ContainerPlan,
   base: string,
-): Pick<TemplateEdits, 'addedPullSecrets' | 'originalImagesAnnotation'> {
+): Pick<TemplateEdits, 'addedPullSecrets'> {
   const present = secretNames(view.imagePullSecrets);
   const added = policy.imagePullSecrets.filter((name) => !present.includes(name));
-  const annotation = mergeOriginalImages(view.originalImagesAnnotation, plan.originals);
-  if (added.length > 0) {
-    plan.changes.push({
-      path: `${base}/spec/imagePullSecrets`,
-      from: present,
-      to: [...present, ...added],
-      reason: ChangeReason.pullSecrets,
-      message: `added pull secrets: ${added.join(', ')}`,
-    });
+  if (added.length === 0) return {};
+  plan.changes.push({
+    path: `${base}/spec/imagePullSecrets`,
+    from: present,
+    to: [...present, ...added],
+    reason: ChangeReason.pullSecrets,
+    message: `added pull secrets: ${added.join(', ')}`,
+  });
+  // The Pod's own secrets keep their order; the policy's missing ones are appended.
+  return { addedPullSecrets: added.map((name) => ({ name })) };
+}
+
+/**
+ * The record annotation's edit. Not on `pods/ephemeralcontainers` (the
+ * apiserver keeps metadata from that subresource), and not on an UPDATE that
+ * changes neither an image nor the annotation: such an UPDATE gets no patch.
+ */
+function planRecord(
+  view: PodTemplateView,
+  policy: Policy,
+  plan: ContainerPlan,
+  where: { scope: MutationScope; base: string },
+): Pick<TemplateEdits, 'originalImagesAnnotation'> {
+  const { scope, base } = where;
+  if (scope.kind === 'new-ephemeral-containers') return {};
+  const previous = scope.kind === 'changed-images' ? scope.previous : undefined;
+  const current = view.originalImagesAnnotation;
+  if (previous !== undefined && plan.decisions.length === 0) {
+    if (current === previous.originalImagesAnnotation) return {};
   }
-  if (annotation !== undefined) {
-    plan.changes.push({
-      path: `${base}${ORIGINAL_IMAGES_POINTER}`,
-      from: view.originalImagesAnnotation ?? null,
-      to: annotation.value,
-      reason: ChangeReason.originalImages,
-      message: 'recorded the original images of rewritten containers',
-    });
-    if (annotation.warning !== undefined) plan.warnings.push(annotation.warning);
-  }
-  return {
-    // The Pod's own secrets keep their order; the policy's missing ones are appended.
-    ...(added.length === 0 ? {} : { addedPullSecrets: added.map((name) => ({ name })) }),
-    ...(annotation === undefined ? {} : { originalImagesAnnotation: annotation.value }),
+  const record: RecordPlan = planOriginalImages({
+    current,
+    previous: previous?.originalImagesAnnotation,
+    rewritten: plan.originals,
+    annotations: view.annotations,
+    verify: verifier(view, policy),
+  });
+  plan.warnings.push(...record.warnings);
+  const { edit } = record;
+  if (edit.kind === 'keep') return {};
+  plan.changes.push({
+    path: `${base}${ORIGINAL_IMAGES_POINTER}`,
+    from: current ?? null,
+    to: edit.kind === 'write' ? edit.value : null,
+    reason: ChangeReason.originalImages,
+    message:
+      edit.kind === 'write'
+        ? 'recorded the original images of rewritten containers'
+        : `removed the record: ${edit.because}`,
+  });
+  return { originalImagesAnnotation: edit.kind === 'write' ? edit.value : null };
+}
+
+/**
+ * True when container `name` runs what the policy makes of `original`: the
+ * record's claim holds. Containers rewritten now are never asked about.
+ */
+function verifier(
+  view: PodTemplateView,
+  policy: Policy,
+): (name: string, original: string) => boolean {
+  let images: Map<string, string[]> | undefined;
+  return (name, original) => {
+    images ??= imagesByName(view);
+    const running = images.get(name);
+    if (running === undefined) return false;
+    const to = decideImageMemoized(original, policy).finalImage;
+    return to !== original && running.includes(to);
   };
+}
+
+/** Kubernetes requires names unique over all three lists; a template need not be valid yet. */
+function imagesByName(view: PodTemplateView): Map<string, string[]> {
+  const images = new Map<string, string[]>();
+  for (const { name, image } of view.containers) {
+    if (name === undefined || image === undefined) continue;
+    const known = images.get(name);
+    if (known === undefined) images.set(name, [image]);
+    else known.push(image);
+  }
+  return images;
 }
 
 function secretNames(secrets: readonly SecretReference[] | undefined): string[] {
   const names: string[] = [];
   for (const secret of secrets ?? []) if (typeof secret.name === 'string') names.push(secret.name);
   return names;
-}
-
-/** Adds new originals to the recorded ones; earlier records win, so a re-run never forgets the first image. */
-function mergeOriginalImages(
-  current: string | undefined,
-  originals: ReadonlyMap<string, string>,
-): { value: string; warning?: string } | undefined {
-  if (originals.size === 0) return undefined;
-  // The common case, a Pod seen for the first time. Object.fromEntries defines own
-  // properties, so a container named "__proto__" is recorded, not assigned to the prototype.
-  if (current === undefined) return { value: JSON.stringify(Object.fromEntries(originals)) };
-  const recorded = parseRecordedImages(current);
-  // A Map, not an object: names come from untrusted input and may be "__proto__".
-  const merged = new Map(Object.entries(recorded.images));
-  for (const [name, image] of originals) if (!merged.has(name)) merged.set(name, image);
-  const value = JSON.stringify(Object.fromEntries(merged));
-  if (value === current) return undefined;
-  return recorded.warning === undefined ? { value } : { value, warning: recorded.warning };
-}
-
-function parseRecordedImages(current: string): {
-  images: Record<string, string>;
-  warning?: string;
-} {
-  try {
-    const parsed: unknown = JSON.parse(current);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const entries = Object.entries(parsed).filter(([, image]) => typeof image === 'string');
-      return { images: Object.fromEntries(entries) as Record<string, string> };
-    }
-  } catch {
-    // Fall through: a hand-edited annotation is replaced, and the user told so.
-  }
-  return {
-    images: {},
-    warning: `annotation ${ORIGINAL_IMAGES_ANNOTATION} was not a JSON object and has been replaced`,
-  };
 }
 
 function describeContainer(container: ContainerView): string {

@@ -25,12 +25,23 @@ export interface ContainerView {
   readonly imagePullPolicy: string | undefined;
 }
 
+/**
+ * Identifies a container across an UPDATE's old and new object: its list and
+ * name (the apiserver refuses renaming one), or its index when it has no name.
+ */
+export function containerKey(container: ContainerView): string {
+  return container.name === undefined
+    ? `${container.list}#${container.index}`
+    : `${container.list}/${container.name}`;
+}
+
 /** One `imagePullSecrets` entry, kept whole so nothing the user wrote is lost. */
 export type SecretReference = Readonly<Record<string, unknown>> & { readonly name?: unknown };
 
 export interface PodTemplateView {
   readonly hasMetadata: boolean;
-  readonly hasAnnotations: boolean;
+  /** `metadata.annotations` when it is an object: where the record goes, and what counts towards its size limit. */
+  readonly annotations: Readonly<JsonObject> | undefined;
   /** The current value of {@link ORIGINAL_IMAGES_ANNOTATION}, if any. */
   readonly originalImagesAnnotation: string | undefined;
   readonly hasSpec: boolean;
@@ -84,7 +95,7 @@ function toView(
   const secrets = spec?.['imagePullSecrets'];
   return {
     hasMetadata: metadata !== undefined,
-    hasAnnotations: isJsonObject(annotations),
+    annotations: isJsonObject(annotations) ? annotations : undefined,
     originalImagesAnnotation: isJsonObject(annotations)
       ? optionalString(annotations[ORIGINAL_IMAGES_ANNOTATION])
       : undefined,

@@ -31,15 +31,31 @@ export function pullPolicyForReference(reference: ImageReference): PullPolicyCha
 
 /**
  * The change `mode` asks for, or undefined when the field stays as it is.
- * `Never` is an explicit choice for pre-loaded images and is never overridden.
+ * The webhook only ever fills or raises the field, never lowers it:
+ *
+ * | current \ mode         | enforce                 | ifNotSet      | off |
+ * | ---------------------- | ----------------------- | ------------- | --- |
+ * | unset (or "")          | by reference            | by reference  | —   |
+ * | `IfNotPresent`         | `Always` if mutable tag | —             | —   |
+ * | `Always`               | —                       | —             | —   |
+ * | `Never`                | —                       | —             | —   |
+ * | anything else          | by reference            | —             | —   |
+ *
+ * `Always` is kept because clusters running the `AlwaysPullImages` admission
+ * plugin refuse any other value (and a user who asked for it meant it);
+ * `Never` is an explicit choice for pre-loaded images. Anything else is not a
+ * value the apiserver accepts, so `enforce` may as well write a valid one.
  */
 export function decidePullPolicy(
   mode: PullPolicyMode,
   current: string | undefined,
   reference: ImageReference,
 ): PullPolicyChange | undefined {
-  if (mode === 'off' || current === PullPolicy.never) return undefined;
-  if (mode === 'ifNotSet' && current !== undefined && current !== '') return undefined;
+  if (mode === 'off' || current === PullPolicy.never || current === PullPolicy.always) {
+    return undefined;
+  }
+  const unset = current === undefined || current === '';
+  if (mode === 'ifNotSet' && !unset) return undefined;
   const wanted = pullPolicyForReference(reference);
   return wanted.to === current ? undefined : wanted;
 }

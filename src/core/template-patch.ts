@@ -3,7 +3,8 @@
  * only ever changes four kinds of field, and for each the right operation is
  * known from the view: `replace` where the field holds a string, `add` where
  * it is absent (or holds something else, which `add` replaces), `add` of the
- * whole parent where the parent is missing. Building it directly costs a
+ * whole parent where the parent is missing, and `remove` for a record that
+ * can no longer be kept. Building it directly costs a
  * fraction of diffing two projections (BENCHMARKS.md, finding 8).
  */
 import type { Operation } from 'fast-json-patch';
@@ -29,7 +30,8 @@ export interface TemplateEdits {
   readonly containers: readonly ContainerEdit[];
   /** Appended after the template's own `imagePullSecrets`. */
   readonly addedPullSecrets?: readonly SecretReference[];
-  readonly originalImagesAnnotation?: string;
+  /** The record's new value; `null` removes it. */
+  readonly originalImagesAnnotation?: string | null;
 }
 
 /**
@@ -46,7 +48,8 @@ export function patchTemplate(
 ): Operation[] {
   const patch: Operation[] = [];
   const annotation = edits.originalImagesAnnotation;
-  if (annotation !== undefined) patch.push(annotationOperation(view, annotation, base));
+  if (annotation === null) patch.push(...annotationRemoval(view, base));
+  else if (annotation !== undefined) patch.push(annotationOperation(view, annotation, base));
   const secrets = edits.addedPullSecrets ?? [];
   if (!view.hasSpec) {
     // No spec means no containers: only pull secrets can be added, with the spec around them.
@@ -70,7 +73,7 @@ function annotationOperation(view: PodTemplateView, value: string, base: string)
       value: { annotations: { [ORIGINAL_IMAGES_ANNOTATION]: value } },
     };
   }
-  if (!view.hasAnnotations) {
+  if (view.annotations === undefined) {
     return {
       op: 'add',
       path: `${base}/metadata/annotations`,
@@ -82,6 +85,12 @@ function annotationOperation(view: PodTemplateView, value: string, base: string)
     path: `${base}${ORIGINAL_IMAGES_POINTER}`,
     value,
   };
+}
+
+function annotationRemoval(view: PodTemplateView, base: string): Operation[] {
+  const present =
+    view.annotations !== undefined && Object.hasOwn(view.annotations, ORIGINAL_IMAGES_ANNOTATION);
+  return present ? [{ op: 'remove', path: `${base}${ORIGINAL_IMAGES_POINTER}` }] : [];
 }
 
 function secretOperations(

@@ -364,7 +364,7 @@ describe('helm template with the default values', () => {
     assert.deepEqual(parsePolicyText(configMap.data['policy.yaml']!).ok, true);
   });
 
-  it('registers one v1 webhook for Pod CREATE and pods/ephemeralcontainers UPDATE', () => {
+  it('registers one v1 webhook for Pod CREATE and UPDATE and pods/ephemeralcontainers UPDATE', () => {
     const webhook = webhookOf(defaults());
     assert.equal(webhook.name, 'pods.harbor-image-webhook.io');
     assert.deepEqual(webhook.admissionReviewVersions, ['v1']);
@@ -374,7 +374,7 @@ describe('helm template with the default values', () => {
     assert.equal(webhook.timeoutSeconds, 5);
     assert.deepEqual(webhook.rules, [
       {
-        operations: ['CREATE'],
+        operations: ['CREATE', 'UPDATE'],
         apiGroups: [''],
         apiVersions: ['v1'],
         resources: ['pods'],

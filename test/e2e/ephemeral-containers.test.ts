@@ -87,10 +87,10 @@ describe('Ephemeral containers', { skip: e2eSkipReason() }, () => {
       first: onHarbor('library/nginx:1.25'),
       second: onHarbor('library/alpine'),
     });
-    // "first" got its policy when it was added (enforce: pinned tag); "second" has no tag.
+    // "first" keeps the Always it was added with (never lowered); "second" has no tag.
     assert.deepEqual(pullPoliciesByContainer(second), {
       main: 'IfNotPresent',
-      first: 'IfNotPresent',
+      first: 'Always',
       second: 'Always',
     });
   });

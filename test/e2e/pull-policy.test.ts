@@ -58,14 +58,15 @@ const TABLE: readonly Row[] = [
     container: 'latest-and-digest',
     image: `nginx:latest@${DIGEST}`,
     defaulted: 'Always',
-    yields: { ...same('Always'), enforce: 'IfNotPresent' },
+    // enforce would pick IfNotPresent for a digest, but never lowers Always.
+    yields: same('Always'),
   },
   {
     container: 'pinned-always',
     image: 'nginx:1.25',
     manifest: 'Always',
     defaulted: 'Always',
-    yields: { ...same('Always'), enforce: 'IfNotPresent' },
+    yields: same('Always'),
   },
   {
     container: 'latest-ifnotpresent',
@@ -184,7 +185,7 @@ describe('imagePullPolicy: apiserver defaulting, then each mode', { skip }, () =
 function describeMode(mode: Mode): string {
   switch (mode) {
     case 'enforce':
-      return 'sets the policy from the final reference on every container, rewritten or not, over what the manifest or the apiserver chose, except Never';
+      return 'raises IfNotPresent to Always for a mutable tag on every container, rewritten or not, and never lowers Always nor touches Never';
     case 'ifNotSet':
       return 'changes nothing, since the apiserver has already set every imagePullPolicy';
     case 'off':

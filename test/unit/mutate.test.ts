@@ -208,24 +208,17 @@ describe('imagePullPolicy modes', () => {
       expected: 'Always',
     },
     {
-      name: 'enforce sets IfNotPresent for a pinned tag',
+      name: 'enforce sets IfNotPresent for a pinned tag that has no policy',
       mode: 'enforce',
       image: 'nginx:1.25',
-      current: 'Always',
+      current: undefined,
       expected: 'IfNotPresent',
     },
     {
-      name: 'enforce sets IfNotPresent for a digest',
+      name: 'enforce sets IfNotPresent for a digest that has no policy',
       mode: 'enforce',
       image: `nginx@${digest}`,
-      current: 'Always',
-      expected: 'IfNotPresent',
-    },
-    {
-      name: 'enforce sets IfNotPresent for latest pinned by digest',
-      mode: 'enforce',
-      image: `nginx:latest@${digest}`,
-      current: 'Always',
+      current: undefined,
       expected: 'IfNotPresent',
     },
     {
@@ -280,20 +273,91 @@ describe('imagePullPolicy modes', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const container = {
-        name: 'a',
-        image: c.image,
-        ...(c.current === undefined ? {} : { imagePullPolicy: c.current }),
-      };
-      const before = pod([container]);
-      const after = patched(
-        before,
-        mutate(before, examplePolicy({ imagePullPolicy: c.mode })).patch,
-      );
-      assert.equal(after.spec.containers[0]?.imagePullPolicy, c.expected);
+      assert.equal(pullPolicyAfter(c.mode, c.image, c.current), c.expected);
     });
   }
+
+  it('enforce never lowers an explicit Always, whatever the tag or digest', () => {
+    for (const image of [
+      'nginx:1.25',
+      `nginx@${digest}`,
+      `nginx:latest@${digest}`,
+      'quay.io/a/b:1',
+    ]) {
+      assert.equal(pullPolicyAfter('enforce', image, 'Always'), 'Always', image);
+    }
+  });
+
+  /**
+   * Every mode against every value the field can hold, for a mutable and a
+   * pinned reference: the rule README.md states. Unset and "" are the same.
+   */
+  const UNSET = undefined;
+  const RULE: Record<
+    string,
+    Record<string, [mutable: string | undefined, pinned: string | undefined]>
+  > = {
+    enforce: {
+      unset: ['Always', 'IfNotPresent'],
+      empty: ['Always', 'IfNotPresent'],
+      IfNotPresent: ['Always', 'IfNotPresent'],
+      Always: ['Always', 'Always'],
+      Never: ['Never', 'Never'],
+    },
+    ifNotSet: {
+      unset: ['Always', 'IfNotPresent'],
+      empty: ['Always', 'IfNotPresent'],
+      IfNotPresent: ['IfNotPresent', 'IfNotPresent'],
+      Always: ['Always', 'Always'],
+      Never: ['Never', 'Never'],
+    },
+    off: {
+      unset: [UNSET, UNSET],
+      empty: ['', ''],
+      IfNotPresent: ['IfNotPresent', 'IfNotPresent'],
+      Always: ['Always', 'Always'],
+      Never: ['Never', 'Never'],
+    },
+  };
+  const currentValue = (label: string): string | undefined =>
+    label === 'unset' ? undefined : label === 'empty' ? '' : label;
+  for (const [mode, row] of Object.entries(RULE)) {
+    for (const [label, [mutable, pinned]] of Object.entries(row)) {
+      it(`${mode} with ${label} gives ${mutable ?? 'unset'} for a mutable tag and ${pinned ?? 'unset'} for a pinned one`, () => {
+        const current = currentValue(label);
+        assert.equal(pullPolicyAfter(mode, 'nginx:latest', current), mutable);
+        assert.equal(pullPolicyAfter(mode, 'nginx', current), mutable);
+        assert.equal(pullPolicyAfter(mode, 'nginx:1.25', current), pinned);
+        assert.equal(pullPolicyAfter(mode, `nginx@${digest}`, current), pinned);
+      });
+    }
+  }
+
+  it('touches no pull policy of a Pod that AlwaysPullImages has already set to Always, in any mode', () => {
+    const containers = ['nginx:1.25', `nginx@${digest}`, 'quay.io/a/b:1', 'nginx'].map(
+      (image, index) => ({ name: `c${index}`, image, imagePullPolicy: 'Always' }),
+    );
+    for (const mode of ['enforce', 'ifNotSet', 'off']) {
+      const mutation = mutate(pod(containers), examplePolicy({ imagePullPolicy: mode }));
+      assert.deepEqual(
+        mutation.patch.filter((operation) => operation.path.endsWith('/imagePullPolicy')),
+        [],
+        mode,
+      );
+    }
+  });
 });
+
+function pullPolicyAfter(mode: string, image: string, current: string | undefined) {
+  const container = {
+    name: 'a',
+    image,
+    ...(current === undefined ? {} : { imagePullPolicy: current }),
+  };
+  const before = pod([container]);
+  const after = patched(before, mutate(before, examplePolicy({ imagePullPolicy: mode })).patch);
+  return after.spec.containers[0]?.imagePullPolicy;
+}
 
 describe('the original-images annotation', () => {
   it('creates metadata.annotations when absent', () => {

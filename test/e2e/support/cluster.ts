@@ -4,7 +4,11 @@
  * `HARBOR_E2E_EXISTING_CLUSTER=1`, the cluster of `$KUBECONFIG`.
  */
 import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
+import {
+  startKubeApiserver,
+  type KubeApiserver,
+  type KubeApiserverOptions,
+} from './kube-apiserver.ts';
 import { NamespaceTracker } from './namespaces.ts';
 import { settings, type ClusterMode } from './settings.ts';
 import { pollUntil } from './wait.ts';
@@ -28,9 +32,12 @@ export interface E2eCluster {
   stop(): Promise<void>;
 }
 
-/** Starts (or connects to) the cluster and waits until kube-system exists. */
-export async function startCluster(): Promise<E2eCluster> {
-  const apiserver = settings.mode === 'local' ? await startKubeApiserver() : undefined;
+/**
+ * Starts (or connects to) the cluster and waits until kube-system exists.
+ * `options` shape a started apiserver; an existing cluster is as it is.
+ */
+export async function startCluster(options: KubeApiserverOptions = {}): Promise<E2eCluster> {
+  const apiserver = settings.mode === 'local' ? await startKubeApiserver(options) : undefined;
   const kubeConfig = apiserver?.kubeConfig ?? loadExistingKubeConfig();
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const namespaces = new NamespaceTracker(core);

@@ -78,12 +78,24 @@ function streamNewOutput(build: ManagedProcess): () => void {
   };
 }
 
+/** How a test file wants its apiserver to differ from the default one. */
+export interface KubeApiserverOptions {
+  /**
+   * Admission plugins to turn on besides the default set
+   * (`--enable-admission-plugins`), e.g. `AlwaysPullImages`.
+   */
+  readonly enableAdmissionPlugins?: readonly string[];
+}
+
 /** Starts a kube-apiserver on a free port of 127.0.0.1 and waits until `/readyz` answers 200. */
-export async function startKubeApiserver(): Promise<KubeApiserver> {
+export async function startKubeApiserver(
+  options: KubeApiserverOptions = {},
+): Promise<KubeApiserver> {
   const binary = await buildKubeApiserver();
   const dir = await makeTempDir('harbor-e2e-apiserver-');
   try {
-    return await startOnFreePort(binary, await writeApiserverFiles(dir.path), dir);
+    const files = await writeApiserverFiles(dir.path);
+    return await startOnFreePort(binary, { files, options }, dir);
   } catch (error) {
     await dir.remove();
     throw error;
@@ -93,13 +105,14 @@ export async function startKubeApiserver(): Promise<KubeApiserver> {
 // A port found free can be taken before the apiserver binds it: only that is worth another try.
 async function startOnFreePort(
   binary: string,
-  files: ApiserverFiles,
+  { files, options }: { files: ApiserverFiles; options: KubeApiserverOptions },
   dir: TempDir,
 ): Promise<KubeApiserver> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const port = await findFreePort();
-    const child = startProcess('kube-apiserver', binary, apiserverArgs(files, port));
+    const args = [...apiserverArgs(files, port), ...pluginArgs(options)];
+    const child = startProcess('kube-apiserver', binary, args);
     try {
       return await connect(child, files, port, dir);
     } catch (error) {
@@ -166,6 +179,11 @@ function apiserverArgs(files: ApiserverFiles, port: number): string[] {
     '--endpoint-reconciler-type=none',
     '--profiling=false',
   ];
+}
+
+function pluginArgs(options: KubeApiserverOptions): string[] {
+  const enabled = options.enableAdmissionPlugins ?? [];
+  return enabled.length === 0 ? [] : [`--enable-admission-plugins=${enabled.join(',')}`];
 }
 
 async function connect(

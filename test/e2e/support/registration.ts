@@ -44,8 +44,8 @@ export interface RegistrationOptions {
 }
 
 /**
- * The registration the chart renders, pointed at a URL: Pod CREATE and
- * `pods/ephemeralcontainers` UPDATE, namespaces with the opt-in label but
+ * The registration the chart renders, pointed at a URL: Pod CREATE and UPDATE
+ * and `pods/ephemeralcontainers` UPDATE, namespaces with the opt-in label but
  * never kube-system, `sideEffects: None`, `admissionReviewVersions: [v1]`.
  */
 export function buildRegistration(options: RegistrationOptions): V1MutatingWebhookConfiguration {
@@ -61,7 +61,7 @@ export function buildRegistration(options: RegistrationOptions): V1MutatingWebho
     clientConfig: { url: options.url, caBundle: options.caBundle },
     rules: [
       {
-        operations: ['CREATE'],
+        operations: ['CREATE', 'UPDATE'],
         apiGroups: [''],
         apiVersions: ['v1'],
         resources: ['pods'],

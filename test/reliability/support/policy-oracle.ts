@@ -144,7 +144,8 @@ export function generatePod(uid: string, seed: number): GeneratedPod {
   const containers = picks.map((entry, index) => ({
     name: `c${index}`,
     image: entry.image,
-    imagePullPolicy: 'Always',
+    // Enforce raises IfNotPresent to Always for a mutable tag; it never lowers Always.
+    imagePullPolicy: 'IfNotPresent',
   }));
   const pod: Pod = {
     metadata: { name: `load-${uid}`, namespace: 'shop' },
@@ -187,7 +188,7 @@ function expectedUnder(generated: GeneratedPod, policy: PolicyName) {
     if (to !== undefined) originals[names[index]!] = entry.image;
     return {
       image: to ?? entry.image,
-      imagePullPolicy: policy === PolicyName.a ? entry.pullPolicyA : 'Always',
+      imagePullPolicy: policy === PolicyName.a ? entry.pullPolicyA : 'IfNotPresent',
     };
   });
   return {
