@@ -3,12 +3,8 @@
  * "left alone", is a value with a reason: the preview shows it, metrics count it.
  */
 import type { Policy, PolicyRule } from './policy.ts';
-import {
-  formatImageReference,
-  normalizedName,
-  parseImageReference,
-  type ImageReference,
-} from './reference.ts';
+import { formatImageReference, parseImageReference, type ImageReference } from './reference.ts';
+import { identityName, imageIdentity } from './registry-identity.ts';
 
 export const ImageOutcome = {
   rewritten: 'rewritten',
@@ -50,10 +46,12 @@ export function decideImage(image: string, policy: Policy): ImageDecision {
   const parsed = parseImageReference(image);
   if (!parsed.ok) return { outcome: ImageOutcome.invalidReference, image, reason: parsed.reason };
   const reference = parsed.reference;
-  if (reference.registry.toLowerCase() === policy.harborHost) {
+  const identity = imageIdentity(reference);
+  // Before any rule: an image on Harbor is never rewritten, whatever a glob covers.
+  if (identity.registry === policy.harborRegistry) {
     return { outcome: ImageOutcome.alreadyOnHarbor, image, reference };
   }
-  const name = normalizedName(reference);
+  const name = identityName(identity);
   const exclusion = policy.exclude.find((glob) => glob.matches(name));
   if (exclusion !== undefined) {
     return { outcome: ImageOutcome.excluded, image, reference, pattern: exclusion.pattern };
@@ -64,7 +62,7 @@ export function decideImage(image: string, policy: Policy): ImageDecision {
   const rewritten: ImageReference = {
     ...reference,
     registry: policy.harborHost,
-    repository: `${rule.project}/${reference.repository}`,
+    repository: `${rule.project}/${identity.repository}`,
   };
   return { outcome: ImageOutcome.rewritten, image, reference, rewritten, rule };
 }
@@ -100,7 +98,7 @@ export function explainDecision(decision: ImageDecision): string {
     case ImageOutcome.excluded:
       return `excluded by "${decision.pattern}"; left unchanged`;
     case ImageOutcome.noRule:
-      return `no rule matches "${normalizedName(decision.reference)}"; left unchanged`;
+      return `no rule matches "${identityName(imageIdentity(decision.reference))}"; left unchanged`;
     case ImageOutcome.invalidReference:
       return `not a valid image reference (${decision.reason}); left unchanged`;
   }

@@ -53,7 +53,10 @@ export const policySchema = z.strictObject({
   harbor: z.strictObject({
     host: z
       .string()
-      .refine(isRegistryHost, 'must be host[:port] as nodes pull from it, without scheme or path'),
+      .refine(
+        isRegistryHost,
+        'must be host[:port] as nodes pull from it, without scheme or path, and with a "." or a port unless it is localhost',
+      ),
   }),
   rules: rulesSchema.default([]),
   exclude: z.array(glob).default([]),

@@ -14,7 +14,8 @@
 
 export const DEFAULT_REGISTRY = 'docker.io';
 const LEGACY_DEFAULT_REGISTRY = 'index.docker.io';
-const OFFICIAL_REPOSITORY_PREFIX = 'library/';
+/** The namespace of Docker Hub's official images: `nginx` is `docker.io/library/nginx`. */
+export const OFFICIAL_REPOSITORY_PREFIX = 'library/';
 /**
  * distribution/reference's RepositoryNameTotalLengthMax: it bounds the
  * repository path (`library/` included), not the registry host.
@@ -84,9 +85,14 @@ export function parseImageReference(input: string): ParsedReference {
   };
 }
 
-/** True when `host` is a registry host as a reference spells it: `harbor.example.com`, `10.0.0.1:5000`, `[::1]:5000`. */
+/**
+ * True when `host` is a registry host as a reference spells it
+ * (`harbor.example.com`, `10.0.0.1:5000`, `[::1]:5000`, `localhost`) and a
+ * runtime reads it as one in first position, also once lowercased: `harbor`
+ * alone would be a Docker Hub namespace.
+ */
 export function isRegistryHost(host: string): boolean {
-  return DOMAIN_PATTERN.test(host);
+  return DOMAIN_PATTERN.test(host) && looksLikeHost(host.toLowerCase());
 }
 
 /** `registry/repository[:tag][@digest]`; no tag is invented when there was none. */

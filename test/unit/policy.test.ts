@@ -331,3 +331,18 @@ describe('image decisions under the example policy', () => {
     );
   });
 });
+
+describe('the Harbor host must be read as a registry by the nodes', () => {
+  const accepted = ['h.io', 'localhost', 'localhost:5000', 'harbor:8443', '10.0.0.1', '[::1]:5000'];
+  const refused = ['harbor', 'HARBOR', 'my-registry'];
+  for (const host of accepted) {
+    it(`accepts "${host}"`, () => assert.ok(parsePolicyText(`harbor: {host: "${host}"}`).ok));
+  }
+  for (const host of refused) {
+    it(`refuses "${host}", which a reference would read as a Docker Hub namespace`, () => {
+      const loaded = parsePolicyText(`harbor: {host: "${host}"}`);
+      assert.ok(!loaded.ok);
+      assert.match(loaded.problems.join('\n'), /^harbor\.host: must be host\[:port\]/);
+    });
+  }
+});
