@@ -2,7 +2,13 @@
 // spelling, Docker Hub under its other names, and rewrites that would not parse.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideImage, explainDecision, finalImage } from '../../src/core/image-decision.ts';
+import {
+  decideImage,
+  explainDecision,
+  finalImage,
+  finalReference,
+} from '../../src/core/image-decision.ts';
+import { mutatePodTemplate } from '../../src/core/mutate.ts';
 import { namespacePolicy, NamespaceAnnotation } from '../../src/core/namespace-policy.ts';
 import { parseImageReference } from '../../src/core/reference.ts';
 import {
@@ -11,6 +17,7 @@ import {
   imageIdentity,
   registryIdentity,
 } from '../../src/core/registry-identity.ts';
+import { previewImages } from '../../src/preview/preview-images.ts';
 import { examplePolicy, policyFrom } from '../helpers/fixtures.ts';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -284,5 +291,63 @@ describe("Docker Hub's other names are Docker Hub", () => {
       explainDecision(decision),
       'no rule matches "docker.io/library/nginx"; left unchanged',
     );
+  });
+});
+
+describe('a rewrite that would not parse leaves the image unchanged', () => {
+  // "dockerhub-proxy/" adds 16 characters to the path, "p/" adds 2.
+  const longest = 'a'.repeat(247); // library/ + 247 = 255: the longest valid official image
+  const policy = () => examplePolicy();
+
+  it('refuses a path pushed over 255 characters by the project prefix', () => {
+    const decision = decideImage(`${longest}:1`, policy());
+    assert.equal(decision.outcome, 'rewrite-invalid');
+    assert.equal(finalImage(decision), `${longest}:1`);
+    assert.deepEqual(finalReference(decision), decision.reference);
+    assert.equal(
+      explainDecision(decision),
+      'rules[0] "docker.io/**" would make an invalid reference in Harbor project "dockerhub-proxy" (repository path is longer than 255 characters); left unchanged',
+    );
+  });
+
+  it('rewrites a path that stays at exactly 255 characters', () => {
+    const short = policyFrom('harbor: {host: h.io}\nrules: [{match: "**", project: p}]');
+    const image = 'a'.repeat(245); // p/library/ + 245 = 255
+    const decision = decideImage(image, short);
+    assert.equal(decision.outcome, 'rewritten');
+    assert.equal(finalImage(decision), `h.io/p/library/${image}`);
+    assert.equal(decideImage(`${image}a`, short).outcome, 'rewrite-invalid');
+  });
+
+  it('refuses an alias of Docker Hub whose path gains library/ and the project', () => {
+    const image = `registry-1.docker.io/${'b'.repeat(250)}`;
+    assert.ok(parseImageReference(image).ok, 'the input itself is valid');
+    assert.equal(decideImage(image, policy()).outcome, 'rewrite-invalid');
+  });
+
+  it('leaves the container unchanged and warns about it at admission', () => {
+    const result = mutatePodTemplate(
+      { spec: { containers: [{ name: 'app', image: longest }] } },
+      policy(),
+    );
+    assert.ok(result.ok);
+    const { mutation } = result;
+    assert.equal(mutation.decisions[0]?.decision.outcome, 'rewrite-invalid');
+    assert.ok(!mutation.patch.some((operation) => operation.path.endsWith('/image')));
+    assert.equal(mutation.warnings.length, 1);
+    assert.match(mutation.warnings[0] ?? '', /app.*would make an invalid reference/);
+  });
+
+  it('is explained by the preview with the rule that matched', () => {
+    const preview = previewImages([longest], policy());
+    assert.ok(preview.ok);
+    assert.deepEqual(preview.images[0], {
+      image: longest,
+      normalized: `docker.io/library/${longest}:latest`,
+      outcome: 'rewrite-invalid',
+      result: longest,
+      message: explainDecision(decideImage(longest, policy())),
+      rule: { index: 0, match: 'docker.io/**', project: 'dockerhub-proxy' },
+    });
   });
 });
