@@ -9,6 +9,7 @@ import {
   parseImageReference,
   type ImageReference,
 } from './reference.ts';
+import { identityName, imageIdentity, type ImageIdentity } from './registry-identity.ts';
 
 export const ImageOutcome = {
   rewritten: 'rewritten',
@@ -16,6 +17,8 @@ export const ImageOutcome = {
   excluded: 'excluded',
   noRule: 'no-rule',
   invalidReference: 'invalid-reference',
+  /** A rule matched, but the rewritten reference would be invalid (e.g. a path over 255 characters). */
+  rewriteInvalid: 'rewrite-invalid',
 } as const;
 export type ImageOutcome = (typeof ImageOutcome)[keyof typeof ImageOutcome];
 
@@ -43,6 +46,14 @@ export type ImageDecision =
       readonly outcome: typeof ImageOutcome.invalidReference;
       readonly image: string;
       readonly reason: string;
+    }
+  | {
+      readonly outcome: typeof ImageOutcome.rewriteInvalid;
+      readonly image: string;
+      readonly reference: ImageReference;
+      readonly rule: PolicyRule;
+      /** Why the rewritten reference is invalid, in the parser's words. */
+      readonly reason: string;
     };
 
 /** Decides what happens to `image` under `policy`. Pure and deterministic. */
@@ -50,23 +61,68 @@ export function decideImage(image: string, policy: Policy): ImageDecision {
   const parsed = parseImageReference(image);
   if (!parsed.ok) return { outcome: ImageOutcome.invalidReference, image, reason: parsed.reason };
   const reference = parsed.reference;
-  if (reference.registry.toLowerCase() === policy.harborHost) {
+  const identity = imageIdentity(reference);
+  // Before any rule: an image on Harbor is never rewritten, whatever a glob covers.
+  if (identity.registry === policy.harborRegistry) {
     return { outcome: ImageOutcome.alreadyOnHarbor, image, reference };
   }
-  const name = normalizedName(reference);
+  const name = identityName(identity);
   const exclusion = policy.exclude.find((glob) => glob.matches(name));
   if (exclusion !== undefined) {
     return { outcome: ImageOutcome.excluded, image, reference, pattern: exclusion.pattern };
   }
   const rule = policy.rules.find((candidate) => candidate.glob.matches(name));
   if (rule === undefined) return { outcome: ImageOutcome.noRule, image, reference };
-  // Harbor's proxy-cache convention: <harbor>/<project>/<upstream repository>.
+  return rewrite(image, reference, identity, { rule, harborHost: policy.harborHost });
+}
+
+/**
+ * Harbor's proxy-cache convention, `<harbor>/<project>/<upstream repository>`,
+ * checked with the grammar the input passed: the project prefix can push a
+ * valid path over the length limit, and an invalid reference must never reach
+ * a node. Checked by formatting and parsing again, so the result is exactly
+ * what a runtime will read.
+ */
+function rewrite(
+  image: string,
+  reference: ImageReference,
+  identity: ImageIdentity,
+  target: { readonly rule: PolicyRule; readonly harborHost: string },
+): ImageDecision {
+  const { rule, harborHost } = target;
   const rewritten: ImageReference = {
     ...reference,
-    registry: policy.harborHost,
-    repository: `${rule.project}/${reference.repository}`,
+    registry: harborHost,
+    repository: `${rule.project}/${identity.repository}`,
   };
+  const formatted = formatImageReference(rewritten);
+  const reparsed = parseImageReference(formatted);
+  if (!reparsed.ok) {
+    return {
+      outcome: ImageOutcome.rewriteInvalid,
+      image,
+      reference,
+      rule,
+      reason: reparsed.reason,
+    };
+  }
+  if (normalizedName(reparsed.reference) !== normalizedName(rewritten)) {
+    const reason = `"${formatted}" would be read as "${normalizedName(reparsed.reference)}"`;
+    return { outcome: ImageOutcome.rewriteInvalid, image, reference, rule, reason };
+  }
   return { outcome: ImageOutcome.rewritten, image, reference, rewritten, rule };
+}
+
+/**
+ * True when the Pod's author should hear of the decision in an admission
+ * warning: the image was left alone although it may not be what the policy
+ * wants (it does not parse, or its rewrite would not).
+ */
+export function warnsAuthor(decision: ImageDecision): boolean {
+  return (
+    decision.outcome === ImageOutcome.invalidReference ||
+    decision.outcome === ImageOutcome.rewriteInvalid
+  );
 }
 
 /** The image string a container ends up with. */
@@ -86,6 +142,7 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
     case ImageOutcome.alreadyOnHarbor:
     case ImageOutcome.excluded:
     case ImageOutcome.noRule:
+    case ImageOutcome.rewriteInvalid:
       return decision.reference;
   }
 }
@@ -94,14 +151,21 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
 export function explainDecision(decision: ImageDecision): string {
   switch (decision.outcome) {
     case ImageOutcome.rewritten:
-      return `rewritten by ${decision.rule.origin === 'namespace' ? 'namespace annotation ' : ''}rules[${decision.rule.index}] "${decision.rule.glob.pattern}" to Harbor project "${decision.rule.project}"`;
+      return `rewritten by ${describeRule(decision.rule)} to Harbor project "${decision.rule.project}"`;
     case ImageOutcome.alreadyOnHarbor:
       return 'already on the Harbor host; left unchanged';
     case ImageOutcome.excluded:
       return `excluded by "${decision.pattern}"; left unchanged`;
     case ImageOutcome.noRule:
-      return `no rule matches "${normalizedName(decision.reference)}"; left unchanged`;
+      return `no rule matches "${identityName(imageIdentity(decision.reference))}"; left unchanged`;
     case ImageOutcome.invalidReference:
       return `not a valid image reference (${decision.reason}); left unchanged`;
+    case ImageOutcome.rewriteInvalid:
+      return `${describeRule(decision.rule)} would make an invalid reference in Harbor project "${decision.rule.project}" (${decision.reason}); left unchanged`;
   }
+}
+
+function describeRule(rule: PolicyRule): string {
+  const origin = rule.origin === 'namespace' ? 'namespace annotation ' : '';
+  return `${origin}rules[${rule.index}] "${rule.glob.pattern}"`;
 }

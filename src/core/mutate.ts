@@ -4,7 +4,7 @@
  * template at `/spec/template`), so both always agree.
  */
 import type { Operation } from 'fast-json-patch';
-import { finalReference, type ImageDecision } from './image-decision.ts';
+import { finalReference, warnsAuthor, type ImageDecision } from './image-decision.ts';
 import { decideImageMemoized } from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
 import { planOriginalImages, type RecordPlan } from './original-images.ts';
@@ -28,6 +28,7 @@ export const ChangeReason = {
   excluded: 'excluded',
   noRule: 'no-rule',
   invalidReference: 'invalid-reference',
+  rewriteInvalid: 'rewrite-invalid',
   pullPolicy: 'pull-policy',
   pullSecrets: 'pull-secrets',
   originalImages: 'original-images',
@@ -190,7 +191,7 @@ function planContainer(
   });
   const rewritten = to !== image;
   if (rewritten && container.name !== undefined) plan.originals.set(container.name, image);
-  if (decision.outcome === 'invalid-reference') {
+  if (warnsAuthor(decision)) {
     plan.warnings.push(`${describeContainer(container)}: ${explanation}`);
   }
   const pullPolicy = planPullPolicy(plan, container, policy, finalReference(decision));

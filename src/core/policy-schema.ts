@@ -9,8 +9,12 @@ import { isRegistryHost } from './reference.ts';
 
 // Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Harbor project names: lowercase letters, digits, "._-", starting with a letter or digit.
-const HARBOR_PROJECT = /^[a-z0-9][a-z0-9._-]*$/;
+// Harbor's project-name rule (1 to 255 characters): lowercase letters and digits
+// joined by single ".", "_" or "-". Every such name is also a distribution path
+// component, so the rewritten path stays valid; Harbor is the stricter of the
+// two (distribution also allows "__" and "--").
+const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const HARBOR_PROJECT_MAX_LENGTH = 255;
 
 const glob = z.string().superRefine((pattern, context) => {
   const problem = describeBadGlob(pattern);
@@ -32,8 +36,11 @@ export const rulesSchema = z.array(
     project: z
       .string()
       .min(1)
-      .max(255)
-      .regex(HARBOR_PROJECT, 'must be a Harbor project name (lowercase, digits, "._-")'),
+      .max(HARBOR_PROJECT_MAX_LENGTH)
+      .regex(
+        HARBOR_PROJECT,
+        'must be a Harbor project name: lowercase letters and digits joined by single ".", "_" or "-"',
+      ),
   }),
 );
 
@@ -53,7 +60,10 @@ export const policySchema = z.strictObject({
   harbor: z.strictObject({
     host: z
       .string()
-      .refine(isRegistryHost, 'must be host[:port] as nodes pull from it, without scheme or path'),
+      .refine(
+        isRegistryHost,
+        'must be host[:port] as nodes pull from it, without scheme or path, and with a "." or a port unless it is localhost',
+      ),
   }),
   rules: rulesSchema.default([]),
   exclude: z.array(glob).default([]),

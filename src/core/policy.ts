@@ -5,6 +5,7 @@
 import { compileGlob, type Glob } from './glob.ts';
 import type { LabelSelector } from './label-selector.ts';
 import type { OnErrorMode, PolicyDocument, PullPolicyMode } from './policy-schema.ts';
+import { normalizeGlobRegistry, registryIdentity } from './registry-identity.ts';
 
 /** Where a rule was written: the policy file, or a Namespace's annotation. */
 export type RuleOrigin = 'policy' | 'namespace';
@@ -19,8 +20,10 @@ export interface PolicyRule {
 
 /** A policy ready for the admission path. */
 export interface Policy {
-  /** Lowercased `host[:port]` of Harbor; images already there are never rewritten. */
+  /** Lowercased `host[:port]` of Harbor as configured: what rewritten images name. */
   readonly harborHost: string;
+  /** {@link registryIdentity} of the Harbor host; images already there are never rewritten. */
+  readonly harborRegistry: string;
   readonly rules: readonly PolicyRule[];
   readonly exclude: readonly Glob[];
   readonly imagePullSecrets: readonly string[];
@@ -34,8 +37,9 @@ export interface Policy {
 export function compilePolicy(document: PolicyDocument): Policy {
   return Object.freeze({
     harborHost: document.harbor.host.toLowerCase(),
+    harborRegistry: registryIdentity(document.harbor.host),
     rules: compileRules(document.rules, 'policy'),
-    exclude: Object.freeze(document.exclude.map(compileGlob)),
+    exclude: Object.freeze(document.exclude.map(compileNameGlob)),
     imagePullSecrets: Object.freeze([...document.imagePullSecrets]),
     imagePullPolicy: document.imagePullPolicy,
     onError: document.onError,
@@ -51,7 +55,17 @@ export function compileRules(
 ): readonly PolicyRule[] {
   return Object.freeze(
     rules.map((rule, index) =>
-      Object.freeze({ origin, index, glob: compileGlob(rule.match), project: rule.project }),
+      Object.freeze({ origin, index, glob: compileNameGlob(rule.match), project: rule.project }),
     ),
   );
+}
+
+/**
+ * A glob over image names, matching with its registry part normalized like
+ * the names are ({@link normalizeGlobRegistry}); it keeps the pattern as
+ * written, for explanations.
+ */
+function compileNameGlob(pattern: string): Glob {
+  const { matches } = compileGlob(normalizeGlobRegistry(pattern));
+  return Object.freeze({ pattern, matches });
 }

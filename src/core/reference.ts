@@ -1,6 +1,11 @@
 /**
  * Container image references, parsed and normalized the way the container
- * runtime does it: the grammar of distribution/reference (ParseNormalizedNamed).
+ * runtime does it: the grammar of github.com/distribution/reference v0.6.0
+ * (ParseNormalizedNamed), the one the kubelet and containerd use, including
+ * its length rule (255 characters of repository path; the host is not
+ * counted). One deliberate difference: a first component that has a "." or a
+ * ":" but is not a valid host (`foo_bar.com/app`) is refused, where
+ * distribution would keep the whole name as a path with no registry at all.
  *
  * Pure: no I/O, never throws. An invalid reference is a returned value with a
  * reason, because on the admission path an unparsable image must become a
@@ -9,8 +14,13 @@
 
 export const DEFAULT_REGISTRY = 'docker.io';
 const LEGACY_DEFAULT_REGISTRY = 'index.docker.io';
-const OFFICIAL_REPOSITORY_PREFIX = 'library/';
-const NAME_TOTAL_LENGTH_MAX = 255;
+/** The namespace of Docker Hub's official images: `nginx` is `docker.io/library/nginx`. */
+export const OFFICIAL_REPOSITORY_PREFIX = 'library/';
+/**
+ * distribution/reference's RepositoryNameTotalLengthMax: it bounds the
+ * repository path (`library/` included), not the registry host.
+ */
+const REPOSITORY_LENGTH_MAX = 255;
 
 /** A parsed, normalized image reference. */
 export interface ImageReference {
@@ -52,9 +62,6 @@ const invalid = (reason: string): ParsedReference => ({ ok: false, reason });
 /** Parses `input` and normalizes it (`nginx` → `docker.io/library/nginx`). */
 export function parseImageReference(input: string): ParsedReference {
   if (input.length === 0) return invalid('reference is empty');
-  if (input.length > NAME_TOTAL_LENGTH_MAX + 1 + 128 + 1 + 7 + 128) {
-    return invalid('reference is too long');
-  }
   const [nameAndTag, digest] = splitDigest(input);
   const [name, tag] = splitTag(nameAndTag);
   if (name.length === 0) return invalid('reference has no repository name');
@@ -78,9 +85,14 @@ export function parseImageReference(input: string): ParsedReference {
   };
 }
 
-/** True when `host` is a registry host as a reference spells it: `harbor.example.com`, `10.0.0.1:5000`, `[::1]:5000`. */
+/**
+ * True when `host` is a registry host as a reference spells it
+ * (`harbor.example.com`, `10.0.0.1:5000`, `[::1]:5000`, `localhost`) and a
+ * runtime reads it as one in first position, also once lowercased: `harbor`
+ * alone would be a Docker Hub namespace.
+ */
 export function isRegistryHost(host: string): boolean {
-  return DOMAIN_PATTERN.test(host);
+  return DOMAIN_PATTERN.test(host) && looksLikeHost(host.toLowerCase());
 }
 
 /** `registry/repository[:tag][@digest]`; no tag is invented when there was none. */
@@ -151,9 +163,9 @@ function locateRegistry(name: string): ParsedReference {
     repository = OFFICIAL_REPOSITORY_PREFIX + repository;
   }
   if (!REPOSITORY_PATTERN.test(repository)) return invalid(describeBadRepository(repository));
-  // The limit applies to the normalized name, `library/` included.
-  if (registry.length + 1 + repository.length > NAME_TOTAL_LENGTH_MAX) {
-    return invalid(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+  // As distribution: the path after the registry, `library/` included; the host does not count.
+  if (repository.length > REPOSITORY_LENGTH_MAX) {
+    return invalid(`repository path is longer than ${REPOSITORY_LENGTH_MAX} characters`);
   }
   return { ok: true, reference: { registry, repository } };
 }

@@ -44,7 +44,9 @@ function describe({ decision, finalImage, explanation }: MemoizedDecision): Imag
   };
   if (decision.outcome === 'invalid-reference') return base;
   const normalized = canonicalReference(decision.reference);
-  if (decision.outcome !== 'rewritten') return { ...base, normalized };
+  if (decision.outcome !== 'rewritten' && decision.outcome !== 'rewrite-invalid') {
+    return { ...base, normalized };
+  }
   const { rule } = decision;
   return {
     ...base,

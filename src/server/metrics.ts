@@ -48,7 +48,7 @@ export function createMetrics(): WebhookMetrics {
     }),
     imageDecisions: new Counter({
       name: `${PREFIX}image_decisions_total`,
-      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference).',
+      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference, rewrite-invalid).',
       labelNames: ['outcome'],
       registers,
     }),

@@ -1000,6 +1000,16 @@ describe('the values schema', () => {
       values: { policy: { harbor: { host: 'https://harbor.example.com' } } },
       message: /host/,
     },
+    ...['proxy-', 'a..b', '-a', 'A', 'a__b', 'p'.repeat(256)].map((project) => ({
+      name: `a rule whose Harbor project is "${project.length > 20 ? `${project.slice(0, 8)}… (${project.length})` : project}"`,
+      values: { policy: { rules: [{ match: 'docker.io/**', project }] } },
+      message: /project/,
+    })),
+    {
+      name: 'a rule pattern longer than 512 characters',
+      values: { policy: { rules: [{ match: `docker.io/${'a'.repeat(503)}`, project: 'p' }] } },
+      message: /match/,
+    },
     {
       name: 'a timeout above the apiserver maximum of 30 seconds',
       values: { webhook: { timeoutSeconds: 31 } },
@@ -1019,6 +1029,24 @@ describe('the values schema', () => {
       assert.match(result.stderr, message);
     });
   }
+
+  it('accepts every project name Harbor accepts, and the server loads the rendered policy', () => {
+    const rules = ['a', 'a_b', 'a.b-c', 'dockerhub-proxy', 'p'.repeat(255)].map((project) => ({
+      match: 'docker.io/**',
+      project,
+    }));
+    const configMap = oneOf<ConfigMap>(
+      render({ policy: { rules } }),
+      'ConfigMap',
+      `${fullname}-policy`,
+    );
+    const loaded = parsePolicyText(configMap.data['policy.yaml'] ?? '');
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.problems.join('\n'));
+    assert.deepEqual(
+      loaded.policy.rules.map((rule) => rule.project),
+      rules.map((rule) => rule.project),
+    );
+  });
 
   it('refuses a renewal window as long as the certificate lifetime', () => {
     const result = templateRaw({ certificate: { validityDays: 30, renewBeforeDays: 30 } });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileGlob } from '../../src/core/glob.ts';
 import { decideImage, explainDecision, finalImage } from '../../src/core/image-decision.ts';
+import { namespacePolicy, NamespaceAnnotation } from '../../src/core/namespace-policy.ts';
 import { parsePolicyText } from '../../src/core/policy-text.ts';
+import { parseImageReference } from '../../src/core/reference.ts';
 import { examplePolicy, policyFrom } from '../helpers/fixtures.ts';
 
 describe('glob patterns over normalized names', () => {
@@ -330,4 +332,90 @@ describe('image decisions under the example policy', () => {
       'harbor.local:8443/all/app:v1',
     );
   });
+});
+
+describe('project names follow Harbor and the distribution path grammar', () => {
+  const PROJECT_PROBLEM =
+    'must be a Harbor project name: lowercase letters and digits joined by single ".", "_" or "-"';
+  const refused: ReadonlyArray<readonly [project: string, why: string]> = [
+    ['proxy-', 'ends with a separator'],
+    ['-proxy', 'starts with a separator'],
+    ['-a', 'starts with a hyphen'],
+    ['.a', 'starts with a dot'],
+    ['_a', 'starts with an underscore'],
+    ['a..b', 'has two dots in a row'],
+    ['a__b', 'has two underscores in a row (a distribution separator Harbor refuses)'],
+    ['a--b', 'has two hyphens in a row (a distribution separator Harbor refuses)'],
+    ['a._b', 'has two different separators in a row'],
+    ['A', 'is upper case'],
+    ['Proxy', 'has an upper-case letter'],
+    ['a/b', 'has a slash'],
+    ['a b', 'has a space'],
+    ['é', 'is not ASCII'],
+  ];
+  const accepted = [
+    'a',
+    '0',
+    'a_b',
+    'a.b',
+    'a-b',
+    'dockerhub-proxy',
+    'ghcr.io-proxy',
+    'a1_b2.c3-d4',
+  ];
+
+  const policyWith = (project: string) =>
+    JSON.stringify({ harbor: { host: 'h.io' }, rules: [{ match: 'docker.io/**', project }] });
+  const annotationWith = (project: string) =>
+    namespacePolicy(examplePolicy(), {
+      [NamespaceAnnotation.rules]: JSON.stringify([{ match: 'docker.io/**', project }]),
+    });
+
+  for (const [project, why] of refused) {
+    it(`refuses "${project}" in the policy file: it ${why}`, () => {
+      const loaded = parsePolicyText(policyWith(project));
+      assert.ok(!loaded.ok);
+      assert.deepEqual(loaded.problems, [`rules[0].project: ${PROJECT_PROBLEM}`]);
+    });
+
+    it(`ignores "${project}" in a namespace annotation and says why: it ${why}`, () => {
+      const effective = annotationWith(project);
+      assert.equal(effective.policy.rules.length, examplePolicy().rules.length);
+      assert.deepEqual(effective.problems, [
+        `${NamespaceAnnotation.rules}: [0].project: ${PROJECT_PROBLEM}`,
+      ]);
+    });
+  }
+
+  for (const project of accepted) {
+    it(`accepts "${project}" and rewrites to a reference that parses`, () => {
+      const policy = policyFrom(policyWith(project));
+      const rewritten = finalImage(decideImage('nginx:1', policy));
+      assert.equal(rewritten, `h.io/${project}/library/nginx:1`);
+      assert.ok(parseImageReference(rewritten).ok);
+      assert.deepEqual(annotationWith(project).problems, []);
+    });
+  }
+
+  it('accepts 255 characters and refuses 256, as Harbor does', () => {
+    assert.ok(parsePolicyText(policyWith('p'.repeat(255))).ok);
+    const loaded = parsePolicyText(policyWith('p'.repeat(256)));
+    assert.ok(!loaded.ok);
+    assert.match(loaded.problems.join('\n'), /^rules\[0\]\.project: /);
+  });
+});
+
+describe('the Harbor host must be read as a registry by the nodes', () => {
+  const accepted = ['h.io', 'localhost', 'localhost:5000', 'harbor:8443', '10.0.0.1', '[::1]:5000'];
+  const refused = ['harbor', 'HARBOR', 'my-registry'];
+  for (const host of accepted) {
+    it(`accepts "${host}"`, () => assert.ok(parsePolicyText(`harbor: {host: "${host}"}`).ok));
+  }
+  for (const host of refused) {
+    it(`refuses "${host}", which a reference would read as a Docker Hub namespace`, () => {
+      const loaded = parsePolicyText(`harbor: {host: "${host}"}`);
+      assert.ok(!loaded.ok);
+      assert.match(loaded.problems.join('\n'), /^harbor\.host: must be host\[:port\]/);
+    });
+  }
 });

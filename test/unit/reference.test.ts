@@ -1,5 +1,5 @@
-// Table tests for the image-reference parser. The rules follow docker/distribution's
-// `reference` package (ParseNormalizedNamed): splitDockerDomain decides the registry,
+// Table tests for the image-reference parser. The rules follow distribution/reference
+// v0.6.0 (ParseNormalizedNamed): splitDockerDomain decides the registry,
 // the anchored reference grammar decides validity, go-digest decides digest validity.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -30,10 +30,10 @@ const SHA512 = `sha512:${HEX512}`;
 const IMAGE_ID = hexOf('sha256', 'image-id'); // looks like an image ID: 64 lowercase hex
 
 const TAG_128 = 't'.repeat(128);
-// "docker.io/library/" is 18 characters, so a 237-character official name is exactly 255.
-const OFFICIAL_NAME_AT_LIMIT = 'a'.repeat(237);
-// "ghcr.io/org/" is 12 characters, so a 243-character last component is exactly 255.
-const GHCR_NAME_AT_LIMIT = `ghcr.io/org/${'b'.repeat(243)}`;
+// The 255-character limit is on the repository path: "library/" + 247 is exactly 255.
+const OFFICIAL_NAME_AT_LIMIT = 'a'.repeat(247);
+// "org/" + 251 is exactly 255; the registry host does not count.
+const GHCR_NAME_AT_LIMIT = `ghcr.io/org/${'b'.repeat(251)}`;
 
 const HOSTILE_TIME_BUDGET_MS = 1500;
 
@@ -210,7 +210,7 @@ const dockerHubCases: readonly ValidCase[] = [
     expected: hub('my_org/app'),
   },
   {
-    name: 'registry-1.docker.io is not one of the normalised Docker Hub aliases',
+    name: 'registry-1.docker.io is kept as written by the parser (the policy treats it as Docker Hub)',
     input: 'registry-1.docker.io/library/nginx',
     expected: expectation('registry-1.docker.io', 'library/nginx'),
   },
@@ -447,14 +447,14 @@ const repositoryComponentCases: readonly ValidCase[] = [
     expected: hub(`library/${IMAGE_ID}0`),
   },
   {
-    name: 'an official name whose normalised form is exactly 255 characters is accepted',
+    name: 'an official name whose repository path is exactly 255 characters is accepted',
     input: OFFICIAL_NAME_AT_LIMIT,
     expected: hub(`library/${OFFICIAL_NAME_AT_LIMIT}`),
   },
   {
-    name: 'a name on another registry of exactly 255 characters is accepted',
+    name: 'a repository path of exactly 255 characters on another registry is accepted',
     input: GHCR_NAME_AT_LIMIT,
-    expected: expectation('ghcr.io', `org/${'b'.repeat(243)}`),
+    expected: expectation('ghcr.io', `org/${'b'.repeat(251)}`),
   },
 ];
 
@@ -754,7 +754,7 @@ const identifierAndLengthCases: readonly InvalidCase[] = [
     expected: rejected,
   },
   {
-    name: 'an official name whose normalised form exceeds 255 characters is rejected',
+    name: 'an official name whose repository path (library/ included) exceeds 255 characters is rejected',
     input: 'a'.repeat(248),
     expected: rejected,
   },
@@ -817,6 +817,414 @@ describe('parseImageReference rejects invalid references with a reason', () => {
 });
 
 // ---------------------------------------------------------------------------
+// The test tables of github.com/distribution/reference v0.6.0 (reference_test.go,
+// normalize_test.go, regexp_test.go), ported where they apply to a normalized
+// parse (ParseNormalizedNamed, which the kubelet and containerd use). Tables
+// written for Parse or for one regular expression are given the result
+// ParseNormalizedNamed gives for the same input: "test_com" is
+// docker.io/library/test_com, and a first component that is not a host is a
+// Docker Hub namespace. Inputs that only make sense for ParseAnyReference (a
+// bare digest) are left out.
+// ---------------------------------------------------------------------------
+
+const F64 = 'f'.repeat(64);
+const F128 = 'f'.repeat(128);
+const BE178 = 'sha256:be178c0543eb17f5f3043021c9e5fcf30285e557a4fc309cce97ff9ca6182912';
+const DBCC = 'dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c';
+const DA304 = 'da304e823d8ca2b9d863a3c897baeb852ba21ea9a9f1414736394ae7fcaf9821';
+const NAMESPACE_OVER_255 = `${'this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_'.repeat(4).slice(0, -1)}/docker`;
+
+/** [input, registry, repository, tag, digest]: what ParseNormalizedNamed returns. */
+type DistributionValid = readonly [
+  string,
+  string,
+  string,
+  (string | undefined)?,
+  (string | undefined)?,
+];
+
+const distributionValid: readonly DistributionValid[] = [
+  // reference_test.go TestReferenceParse
+  ['test_com', 'docker.io', 'library/test_com'],
+  ['test.com:tag', 'docker.io', 'library/test.com', 'tag'],
+  ['test.com:5000', 'docker.io', 'library/test.com', '5000'],
+  ['test.com/repo:tag', 'test.com', 'repo', 'tag'],
+  ['test:5000/repo', 'test:5000', 'repo'],
+  ['test:5000/repo:tag', 'test:5000', 'repo', 'tag'],
+  [`test:5000/repo@sha256:${F64}`, 'test:5000', 'repo', undefined, `sha256:${F64}`],
+  [`test:5000/repo:tag@sha256:${F64}`, 'test:5000', 'repo', 'tag', `sha256:${F64}`],
+  ['lowercase:Uppercase', 'docker.io', 'library/lowercase', 'Uppercase'],
+  [
+    `${'a/'.repeat(127)}a:tag-puts-this-over-max`,
+    'docker.io',
+    `${'a/'.repeat(127)}a`,
+    'tag-puts-this-over-max',
+  ],
+  ['sub-dom1.foo.com/bar/baz/quux', 'sub-dom1.foo.com', 'bar/baz/quux'],
+  [
+    'sub-dom1.foo.com/bar/baz/quux:some-long-tag',
+    'sub-dom1.foo.com',
+    'bar/baz/quux',
+    'some-long-tag',
+  ],
+  [
+    'b.gcr.io/test.example.com/my-app:test.example.com',
+    'b.gcr.io',
+    'test.example.com/my-app',
+    'test.example.com',
+  ],
+  ['xn--n3h.com/myimage:xn--n3h.com', 'xn--n3h.com', 'myimage', 'xn--n3h.com'],
+  [
+    `xn--7o8h.com/myimage:xn--7o8h.com@sha512:${F128}`,
+    'xn--7o8h.com',
+    'myimage',
+    'xn--7o8h.com',
+    `sha512:${F128}`,
+  ],
+  ['foo_bar.com:8080', 'docker.io', 'library/foo_bar.com', '8080'],
+  ['foo/foo_bar.com:8080', 'docker.io', 'foo/foo_bar.com', '8080'],
+  ['192.168.1.1', 'docker.io', 'library/192.168.1.1'],
+  ['192.168.1.1:tag', 'docker.io', 'library/192.168.1.1', 'tag'],
+  ['192.168.1.1:5000', 'docker.io', 'library/192.168.1.1', '5000'],
+  ['192.168.1.1/repo', '192.168.1.1', 'repo'],
+  ['192.168.1.1:5000/repo', '192.168.1.1:5000', 'repo'],
+  ['192.168.1.1:5000/repo:5050', '192.168.1.1:5000', 'repo', '5050'],
+  ['[2001:db8::1]/repo', '[2001:db8::1]', 'repo'],
+  ['[2001:db8:1:2:3:4:5:6]/repo:tag', '[2001:db8:1:2:3:4:5:6]', 'repo', 'tag'],
+  ['[2001:db8::1]:5000/repo', '[2001:db8::1]:5000', 'repo'],
+  ['[2001:db8::1]:5000/repo:tag', '[2001:db8::1]:5000', 'repo', 'tag'],
+  [
+    `[2001:db8::1]:5000/repo@sha256:${F64}`,
+    '[2001:db8::1]:5000',
+    'repo',
+    undefined,
+    `sha256:${F64}`,
+  ],
+  [
+    `[2001:db8::1]:5000/repo:tag@sha256:${F64}`,
+    '[2001:db8::1]:5000',
+    'repo',
+    'tag',
+    `sha256:${F64}`,
+  ],
+  ['[2001:db8::]:5000/repo', '[2001:db8::]:5000', 'repo'],
+  ['[::1]:5000/repo', '[::1]:5000', 'repo'],
+  // reference_test.go TestDomainAndPath (through a normalized parse)
+  ['test.com/foo', 'test.com', 'foo'],
+  ['test_com/foo', 'docker.io', 'test_com/foo'],
+  ['test:8080/foo', 'test:8080', 'foo'],
+  ['test.com:8080/foo', 'test.com:8080', 'foo'],
+  ['test-com:8080/foo', 'test-com:8080', 'foo'],
+  ['xn--n3h.com:18080/foo', 'xn--n3h.com:18080', 'foo'],
+  // normalize_test.go TestValidateReferenceName
+  ['docker/docker', 'docker.io', 'docker/docker'],
+  ['library/debian', 'docker.io', 'library/debian'],
+  ['debian', 'docker.io', 'library/debian'],
+  ['docker.io/docker/docker', 'docker.io', 'docker/docker'],
+  ['docker.io/library/debian', 'docker.io', 'library/debian'],
+  ['docker.io/debian', 'docker.io', 'library/debian'],
+  ['index.docker.io/docker/docker', 'docker.io', 'docker/docker'],
+  ['index.docker.io/library/debian', 'docker.io', 'library/debian'],
+  ['index.docker.io/debian', 'docker.io', 'library/debian'],
+  ['127.0.0.1:5000/docker/docker', '127.0.0.1:5000', 'docker/docker'],
+  ['127.0.0.1:5000/library/debian', '127.0.0.1:5000', 'library/debian'],
+  ['127.0.0.1:5000/debian', '127.0.0.1:5000', 'debian'],
+  ['192.168.0.1', 'docker.io', 'library/192.168.0.1'],
+  ['192.168.0.1:80', 'docker.io', 'library/192.168.0.1', '80'],
+  ['192.168.0.1:8/debian', '192.168.0.1:8', 'debian'],
+  ['192.168.0.2:25000/debian', '192.168.0.2:25000', 'debian'],
+  [
+    'thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev',
+    'docker.io',
+    'library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev',
+  ],
+  ['[fc00::1]:5000/docker', '[fc00::1]:5000', 'docker'],
+  ['[fc00::1]:5000/docker/docker', '[fc00::1]:5000', 'docker/docker'],
+  ['[fc00:1:2:3:4:5:6:7]:5000/library/debian', '[fc00:1:2:3:4:5:6:7]:5000', 'library/debian'],
+  [`docker.io/${DBCC.slice(0, 63)}a`, 'docker.io', `library/${DBCC.slice(0, 63)}a`],
+  ['Docker/docker', 'Docker', 'docker'],
+  ['DOCKER/docker', 'DOCKER', 'docker'],
+  // normalize_test.go TestValidateRemoteName
+  ['docker-rules/docker', 'docker.io', 'docker-rules/docker'],
+  ['docker---rules/docker', 'docker.io', 'docker---rules/docker'],
+  ['doc/docker', 'docker.io', 'doc/docker'],
+  ['d/docker', 'docker.io', 'd/docker'],
+  ['jess/t', 'docker.io', 'jess/t'],
+  ['dock__er/docker', 'docker.io', 'dock__er/docker'],
+  // normalize_test.go TestParseRepositoryInfo (familiar, full and ambiguous names)
+  ['fooo/bar', 'docker.io', 'fooo/bar'],
+  ['docker.io/fooo/bar', 'docker.io', 'fooo/bar'],
+  ['index.docker.io/fooo/bar', 'docker.io', 'fooo/bar'],
+  ['ubuntu', 'docker.io', 'library/ubuntu'],
+  ['docker.io/library/ubuntu', 'docker.io', 'library/ubuntu'],
+  ['library/ubuntu', 'docker.io', 'library/ubuntu'],
+  ['nonlibrary/ubuntu', 'docker.io', 'nonlibrary/ubuntu'],
+  ['other/library', 'docker.io', 'other/library'],
+  ['127.0.0.1:8000/private/moonbase', '127.0.0.1:8000', 'private/moonbase'],
+  ['127.0.0.1:8000/privatebase', '127.0.0.1:8000', 'privatebase'],
+  ['example.com/private/moonbase', 'example.com', 'private/moonbase'],
+  ['example.com/privatebase', 'example.com', 'privatebase'],
+  ['example.com:8000/private/moonbase', 'example.com:8000', 'private/moonbase'],
+  ['example.com:8000/privatebasee', 'example.com:8000', 'privatebasee'],
+  ['ubuntu-12.04-base', 'docker.io', 'library/ubuntu-12.04-base'],
+  ['index.docker.io/library/ubuntu-12.04-base', 'docker.io', 'library/ubuntu-12.04-base'],
+  ['foo', 'docker.io', 'library/foo'],
+  ['docker.io/foo', 'docker.io', 'library/foo'],
+  ['library/foo/bar', 'docker.io', 'library/foo/bar'],
+  ['store/foo/bar', 'docker.io', 'store/foo/bar'],
+  ['Foo/bar', 'Foo', 'bar'],
+  ['FOO/bar', 'FOO', 'bar'],
+  // normalize_test.go TestParseReferenceWithTagAndDigest
+  [
+    'busybox:latest@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa',
+    'docker.io',
+    'library/busybox',
+    'latest',
+    'sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa',
+  ],
+  // normalize_test.go TestParseAnyReference (the named ones)
+  ['redis', 'docker.io', 'library/redis'],
+  ['redis:latest', 'docker.io', 'library/redis', 'latest'],
+  ['docker.io/library/redis:latest', 'docker.io', 'library/redis', 'latest'],
+  [`redis@sha256:${DBCC}`, 'docker.io', 'library/redis', undefined, `sha256:${DBCC}`],
+  [
+    `docker.io/library/redis@sha256:${DBCC}`,
+    'docker.io',
+    'library/redis',
+    undefined,
+    `sha256:${DBCC}`,
+  ],
+  ['dmcgowan/myapp', 'docker.io', 'dmcgowan/myapp'],
+  ['dmcgowan/myapp:latest', 'docker.io', 'dmcgowan/myapp', 'latest'],
+  ['docker.io/mcgowan/myapp:latest', 'docker.io', 'mcgowan/myapp', 'latest'],
+  [`dmcgowan/myapp@sha256:${DBCC}`, 'docker.io', 'dmcgowan/myapp', undefined, `sha256:${DBCC}`],
+  [DBCC.slice(0, 63), 'docker.io', `library/${DBCC.slice(0, 63)}`],
+  ['dbcc1', 'docker.io', 'library/dbcc1'],
+  // A digest string alone is a name and a tag to ParseNormalizedNamed (ParseAnyReference differs).
+  [`sha256:${DBCC}`, 'docker.io', 'library/sha256', DBCC],
+  // normalize_test.go TestNormalizedSplitHostname
+  ['docker/migrator', 'docker.io', 'docker/migrator'],
+  ['xn--n3h.com/foo', 'xn--n3h.com', 'foo'],
+  ['docker.io/library/foo', 'docker.io', 'library/foo'],
+  ['docker.io/library/foo/bar', 'docker.io', 'library/foo/bar'],
+  // regexp_test.go TestFullNameRegexp, matching names
+  ['short', 'docker.io', 'library/short'],
+  ['simple/name', 'docker.io', 'simple/name'],
+  ['docker/stevvooe/app', 'docker.io', 'docker/stevvooe/app'],
+  [
+    'aa/aa/aa/aa/aa/aa/aa/aa/aa/bb/bb/bb/bb/bb/bb',
+    'docker.io',
+    'aa/aa/aa/aa/aa/aa/aa/aa/aa/bb/bb/bb/bb/bb/bb',
+  ],
+  ['aa/aa/bb/bb/bb', 'docker.io', 'aa/aa/bb/bb/bb'],
+  ['a/a/a/a', 'docker.io', 'a/a/a/a'],
+  ['a', 'docker.io', 'library/a'],
+  ['a/aa', 'docker.io', 'a/aa'],
+  ['a/aa/a', 'docker.io', 'a/aa/a'],
+  ['foo.com', 'docker.io', 'library/foo.com'],
+  ['foo.com:8080/bar', 'foo.com:8080', 'bar'],
+  ['foo.com/bar', 'foo.com', 'bar'],
+  ['foo.com/bar/baz', 'foo.com', 'bar/baz'],
+  ['localhost:8080/bar', 'localhost:8080', 'bar'],
+  ['blog.foo.com/bar/baz', 'blog.foo.com', 'bar/baz'],
+  ['aa-a/a', 'docker.io', 'aa-a/a'],
+  ['foo_bar', 'docker.io', 'library/foo_bar'],
+  ['foo_bar.com', 'docker.io', 'library/foo_bar.com'],
+  ['foo.com/foo_bar', 'foo.com', 'foo_bar'],
+  ['xn--7o8h.com/myimage', 'xn--7o8h.com', 'myimage'],
+  ['example.com/xn--7o8h.com/myimage', 'example.com', 'xn--7o8h.com/myimage'],
+  [
+    'example.com/some_separator__underscore/myimage',
+    'example.com',
+    'some_separator__underscore/myimage',
+  ],
+  ['do__cker/docker', 'docker.io', 'do__cker/docker'],
+  [
+    'registry.io/foo/project--id.module--name.ver---sion--name',
+    'registry.io',
+    'foo/project--id.module--name.ver---sion--name',
+  ],
+  ['Asdf.com/foo/bar', 'Asdf.com', 'foo/bar'],
+  // regexp_test.go TestReferenceRegexp, matching references
+  ['registry.com:8080/myapp:tag', 'registry.com:8080', 'myapp', 'tag'],
+  [`registry.com:8080/myapp@${BE178}`, 'registry.com:8080', 'myapp', undefined, BE178],
+  [`registry.com:8080/myapp:tag2@${BE178}`, 'registry.com:8080', 'myapp', 'tag2', BE178],
+  [`localhost:8080@${BE178}`, 'docker.io', 'library/localhost', '8080', BE178],
+  [`localhost:8080/name@${BE178}`, 'localhost:8080', 'name', undefined, BE178],
+  [`localhost@${BE178}`, 'docker.io', 'library/localhost', undefined, BE178],
+  // regexp_test.go TestIdentifierRegexp: only a bare 64-hex string is an identifier
+  [DA304.slice(0, 60), 'docker.io', `library/${DA304.slice(0, 60)}`],
+  [`${DA304}8482`, 'docker.io', `library/${DA304}8482`],
+  [`sha256:${DA304}`, 'docker.io', 'library/sha256', DA304],
+  // regexp_test.go TestDomainRegexp, as the registry of "<domain>/repo"
+  ...[
+    'test.com',
+    'test.com:10304',
+    'localhost',
+    'localhost:8080',
+    'a.b',
+    'ab.cd.com',
+    'a-b.com',
+    'ab.c-om',
+    '0101.com',
+    '001a.com',
+    'b.gbc.io:443',
+    'b.gbc.io',
+    'xn--n3h.com',
+    'Asdf.com',
+    '192.168.1.1:75050',
+    '192.168.1.1:750050',
+    '[fd00:1:2::3]:75050',
+    '[fd00123123123]:75050',
+    '[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:75050',
+    '[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505',
+  ].map((domain): DistributionValid => [`${domain}/repo`, domain, 'repo']),
+  // "a" is a valid domain, but in first position without "." or ":" it is a namespace.
+  ['a/repo', 'docker.io', 'a/repo'],
+];
+
+/** [input, the table it comes from]: ParseNormalizedNamed refuses it. */
+const distributionInvalid: ReadonlyArray<readonly [string, string]> = [
+  ['', 'TestReferenceParse'],
+  [':justtag', 'TestReferenceParse'],
+  [`@sha256:${F64}`, 'TestReferenceParse'],
+  [`repo@sha256:${'f'.repeat(34)}`, 'TestReferenceParse'],
+  [`validname@invaliddigest:${F64}`, 'TestReferenceParse'],
+  ['Uppercase:tag', 'TestReferenceParse'],
+  ['test:5000/Uppercase/lowercase:tag', 'TestReferenceParse'],
+  [`${'a/'.repeat(128)}a:tag`, 'TestReferenceParse'],
+  ['aa/asdf$$^/aa', 'TestReferenceParse'],
+  ['[2001:db8::1]', 'TestReferenceParse'],
+  ['[2001:db8::1]:5000', 'TestReferenceParse'],
+  ['[2001:db8::1]:tag', 'TestReferenceParse'],
+  ['[fe80::1%eth0]:5000/repo', 'TestReferenceParse'],
+  ['[fe80::1%@invalidzone]:5000/repo', 'TestReferenceParse'],
+  ['https://github.com/docker/docker', 'TestValidateReferenceName'],
+  ['docker/Docker', 'TestValidateReferenceName'],
+  ['-docker', 'TestValidateReferenceName'],
+  ['-docker/docker', 'TestValidateReferenceName'],
+  ['-docker.io/docker/docker', 'TestValidateReferenceName'],
+  ['docker///docker', 'TestValidateReferenceName'],
+  ['docker.io/docker/Docker', 'TestValidateReferenceName'],
+  ['docker.io/docker///docker', 'TestValidateReferenceName'],
+  ['[fc00::1]', 'TestValidateReferenceName'],
+  ['[fc00::1]:5000', 'TestValidateReferenceName'],
+  ['fc00::1:5000/debian', 'TestValidateReferenceName'],
+  ['[fe80::1%eth0]:5000/debian', 'TestValidateReferenceName'],
+  ['[2001:db8:3:4::192.0.2.33]:5000/debian', 'TestValidateReferenceName'],
+  [DBCC, 'TestValidateReferenceName'],
+  ['docker-/docker', 'TestValidateRemoteName'],
+  ['-docker-/docker', 'TestValidateRemoteName'],
+  ['____/____', 'TestValidateRemoteName'],
+  ['_docker/_docker', 'TestValidateRemoteName'],
+  ['dock..er/docker', 'TestValidateRemoteName'],
+  ['dock_.er/docker', 'TestValidateRemoteName'],
+  ['dock-.er/docker', 'TestValidateRemoteName'],
+  ['docker/', 'TestValidateRemoteName'],
+  [NAMESPACE_OVER_255, 'TestValidateRemoteName'],
+  ['-foo', 'TestInvalidReferenceComponents'],
+  ['a/a/a/a/', 'TestFullNameRegexp'],
+  ['a//a/a', 'TestFullNameRegexp'],
+  ['foo.com/', 'TestFullNameRegexp'],
+  ['foo.com:http/bar', 'TestFullNameRegexp'],
+  ['a^a', 'TestFullNameRegexp'],
+  ['asdf$$^/aa', 'TestFullNameRegexp'],
+  ['a-/a/a/a', 'TestFullNameRegexp'],
+  ['foo.com/a-/a/a', 'TestFullNameRegexp'],
+  ['-foo/bar', 'TestFullNameRegexp'],
+  ['foo/bar-', 'TestFullNameRegexp'],
+  ['foo-/bar', 'TestFullNameRegexp'],
+  ['foo/-bar', 'TestFullNameRegexp'],
+  ['_foo/bar', 'TestFullNameRegexp'],
+  ['foo_bar.com:8080/app', 'TestFullNameRegexp'],
+  ['docker_/docker_', 'TestFullNameRegexp'],
+  ['example.com/__underscore/myimage', 'TestFullNameRegexp'],
+  ['example.com/..dots/myimage', 'TestFullNameRegexp'],
+  ['example.com/.dots/myimage', 'TestFullNameRegexp'],
+  ['example.com/nodouble..dots/myimage', 'TestFullNameRegexp'],
+  ['docker./docker', 'TestFullNameRegexp'],
+  ['.docker/docker', 'TestFullNameRegexp'],
+  ['do..cker/docker', 'TestFullNameRegexp'],
+  ['do__cker:8080/docker', 'TestFullNameRegexp'],
+  ['Foo/FarB', 'TestFullNameRegexp'],
+  // The name regexp matches 257 characters of path; Parse then refuses them as too long.
+  [`${'a/'.repeat(128)}a`, 'TestFullNameRegexp'],
+  ['registry.com:8080/myapp@sha256:badbadbadbad', 'TestReferenceRegexp'],
+  ['registry.com:8080/myapp:invalid~tag', 'TestReferenceRegexp'],
+  ['bad_hostname.com:8080/myapp:tag', 'TestReferenceRegexp'],
+  [`localhost:http/name@${BE178}`, 'TestReferenceRegexp'],
+  ['registry.com:8080/myapp@bad', 'TestReferenceRegexp'],
+  ['registry.com:8080/myapp@2bad', 'TestReferenceRegexp'],
+  [DA304, 'TestIdentifierRegexp'],
+  [DA304.toUpperCase(), 'TestIdentifierRegexp'],
+  ...[
+    'test.com:http',
+    '-ab.com',
+    'ab-.com',
+    'ab.-com',
+    'ab.com-',
+    '[fd00:1:2::3]75050',
+    '[fd00:1:2::3]::75050',
+    '[fd00:1:2::3%eth0]:75050',
+    'fd00:1:2::3:75050',
+  ].map((domain) => [`${domain}/repo`, 'TestDomainRegexp'] as const),
+];
+
+describe('parseImageReference agrees with the test tables of distribution/reference v0.6.0', () => {
+  for (const [input, registry, repository, tag, digest] of distributionValid) {
+    it(`parses ${preview(input)} as ${registry}/${repository}`, () => {
+      const reference = expectValid(input);
+      assert.deepEqual(fieldsOf(reference), {
+        registry,
+        repository,
+        ...(tag === undefined ? {} : { tag }),
+        ...(digest === undefined ? {} : { digest }),
+      });
+    });
+  }
+  for (const [input, source] of distributionInvalid) {
+    it(`refuses ${preview(input)} (${source})`, () => {
+      expectInvalid(input);
+    });
+  }
+});
+
+describe('where parseImageReference is deliberately stricter than distribution/reference', () => {
+  // distribution's name pattern makes the registry optional, so it reads these as a path with
+  // an empty domain, and what a runtime then contacts is up to the runtime; refusing them
+  // leaves the image alone with a warning instead of guessing a registry to match rules on.
+  for (const input of ['foo_bar.com/app', 'a.b_c/app:1', 'localhost_1.x/app']) {
+    it(`refuses ${input}, whose first component looks like a host but is not one`, () => {
+      assert.match(expectInvalid(input), /invalid registry/);
+    });
+  }
+});
+
+describe('the length limit counts the repository path only, as distribution/reference v0.6.0', () => {
+  it('accepts a 255-character path behind a long registry host', () => {
+    const host = `${'r'.repeat(200)}.example.com:5000`;
+    const reference = expectValid(`${host}/${'p'.repeat(255)}:v1@${SHA512}`);
+    assert.equal(reference.registry, host);
+    assert.equal(reference.repository.length, 255);
+  });
+
+  it('counts library/ when it is added to an official image', () => {
+    assert.equal(expectValid('o'.repeat(247)).repository.length, 255);
+    assert.match(expectInvalid('o'.repeat(248)), /repository path is longer than 255 characters/);
+  });
+
+  it('does not count docker.io/ in front of a namespaced Docker Hub name', () => {
+    const path = `${'n'.repeat(127)}/${'m'.repeat(127)}`;
+    assert.equal(expectValid(path).repository, path);
+    assert.equal(expectValid(`docker.io/${path}`).repository, path);
+  });
+
+  it('refuses a 256-character path on any registry', () => {
+    assert.match(expectInvalid(`ghcr.io/${'p'.repeat(256)}`), /longer than 255/);
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Hostile input: long strings shaped to provoke regex backtracking
 // ---------------------------------------------------------------------------
 
@@ -853,6 +1261,16 @@ const hostileCases: readonly InvalidCase[] = [
     expected: rejected,
   },
   { name: 'a long run of at signs fails fast', input: '@'.repeat(100_000), expected: rejected },
+  {
+    name: 'a long registry host of hyphenated labels ending badly fails fast',
+    input: `${'a-'.repeat(50_000)}.com/app`,
+    expected: rejected,
+  },
+  {
+    name: 'a long registry host of dotted labels ending badly fails fast',
+    input: `${'a.'.repeat(50_000)}-:5000/app`,
+    expected: rejected,
+  },
   {
     name: 'a long name followed by a valid digest fails fast',
     input: `${'a'.repeat(100_000)}@${SHA256}`,
