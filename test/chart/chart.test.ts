@@ -996,6 +996,11 @@ describe('the values schema', () => {
       message: /imagePullPolicy/,
     },
     {
+      name: 'a Harbor host without a "." or a port, which a node reads as a Docker Hub namespace',
+      values: { policy: { harbor: { host: 'harbor' } } },
+      message: /host/,
+    },
+    {
       name: 'a Harbor host with a scheme',
       values: { policy: { harbor: { host: 'https://harbor.example.com' } } },
       message: /host/,
