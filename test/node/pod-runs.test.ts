@@ -1,0 +1,191 @@
+/**
+ * The real node: a Pod whose image was pushed to the node's trusted registry
+ * starts and serves, the node reaches it through its Service (the path the
+ * apiserver takes to a webhook), and the Harbor stand-in is not trusted
+ * until something trusts it. Brings the cluster up (or reuses a running one,
+ * which it then leaves running) and tears down what it started.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { kubectl } from '../e2e/support/tools.ts';
+import { pollUntil } from '../e2e/support/wait.ts';
+import { bringUp, findRunningCluster } from '../cluster/bring-up.ts';
+import type { ClusterInfo } from '../cluster/cluster-info.ts';
+import { onNode } from '../cluster/node-shell.ts';
+import { tearDown } from '../cluster/teardown.ts';
+import { pushTestImage } from '../cluster/test-image.ts';
+
+const isRoot = process.getuid?.() === 0;
+const NAMESPACE = 'node-smoke';
+const MESSAGE = 'served from artifacts.test by a real kubelet';
+
+function podManifest(name: string, image: string, pullSecret?: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { app: name } },
+    spec: {
+      automountServiceAccountToken: false,
+      ...(pullSecret === undefined ? {} : { imagePullSecrets: [{ name: pullSecret }] }),
+      containers: [
+        {
+          name: 'hello',
+          image,
+          ports: [{ containerPort: 8080 }],
+          securityContext: {
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+          },
+        },
+      ],
+    },
+  });
+}
+
+const serviceManifest = JSON.stringify({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'hello', namespace: NAMESPACE },
+  spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] },
+});
+
+describe(
+  'a real node',
+  { skip: isRoot ? false : 'needs root (namespaces, mounts, cgroups)' },
+  () => {
+    let info: ClusterInfo;
+    let startedHere = false;
+    const kube = async (args: string[], input?: string): Promise<string> => {
+      const result = await kubectl(info.kubeconfig, args, input);
+      assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+
+    before(
+      async () => {
+        const running = await findRunningCluster();
+        startedHere = running === undefined;
+        info = running ?? (await bringUp((line) => console.error(`cluster:up ${line}`)));
+        await kubectl(info.kubeconfig, ['delete', 'namespace', NAMESPACE, '--ignore-not-found']);
+        await kube(['create', 'namespace', NAMESPACE]);
+      },
+      { timeout: 45 * 60_000 },
+    );
+
+    after(
+      async () => {
+        if (startedHere) {
+          assert.deepEqual(await tearDown(), [], 'cluster:down reported problems');
+        } else if (info !== undefined) {
+          await kubectl(info.kubeconfig, ['delete', 'namespace', NAMESPACE, '--wait=false']);
+        }
+      },
+      { timeout: 120_000 },
+    );
+
+    it(
+      'runs a Pod from an image pushed to the trusted artifact registry',
+      { timeout: 180_000 },
+      async () => {
+        const image = await pushTestImage(info, {
+          registry: info.registries.artifacts,
+          repository: 'library/hello',
+          tag: '1.0.0',
+          message: MESSAGE,
+        });
+        await kube(['apply', '-f', '-'], podManifest('hello', image.reference));
+        await kube([
+          'wait',
+          '-n',
+          NAMESPACE,
+          '--for=condition=Ready',
+          'pod/hello',
+          '--timeout=120s',
+        ]);
+        const pod = JSON.parse(await kube(['get', '-n', NAMESPACE, 'pod/hello', '-o', 'json'])) as {
+          status: { podIP: string; containerStatuses: { imageID: string }[] };
+        };
+        assert.ok(pod.status.containerStatuses[0]!.imageID.endsWith(image.digest));
+        const served = await onNode(info, [
+          'curl',
+          '-sS',
+          '--max-time',
+          '5',
+          `http://${pod.status.podIP}:8080/`,
+        ]);
+        assert.equal(served.stdout.trim(), MESSAGE, served.stderr);
+      },
+    );
+
+    it(
+      'reaches the Pod through its Service ClusterIP from the node, as the apiserver reaches a webhook',
+      { timeout: 60_000 },
+      async () => {
+        await kube(['apply', '-f', '-'], serviceManifest);
+        const clusterIp = await kube([
+          'get',
+          '-n',
+          NAMESPACE,
+          'service/hello',
+          '-o',
+          'jsonpath={.spec.clusterIP}',
+        ]);
+        const body = await pollUntil(
+          `http://${clusterIp}/ answers through kube-proxy`,
+          async () => {
+            const result = await onNode(
+              info,
+              ['curl', '-sS', '--max-time', '2', `http://${clusterIp.trim()}/`],
+              10_000,
+            );
+            return result.code === 0 ? result.stdout.trim() : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 500 },
+        );
+        assert.equal(body, MESSAGE);
+      },
+    );
+
+    it(
+      'does not trust the Harbor stand-in at start: a pull from it fails with an x509 error',
+      { timeout: 90_000 },
+      async () => {
+        const harbor = info.registries.harbor;
+        const image = await pushTestImage(info, {
+          registry: harbor,
+          repository: 'dockerhub-proxy/library/hello',
+          tag: '1.0.0',
+        });
+        const pull = harbor.users.pull!;
+        await kube([
+          'create',
+          'secret',
+          'docker-registry',
+          'harbor-pull',
+          `--namespace=${NAMESPACE}`,
+          `--docker-server=${harbor.host}`,
+          `--docker-username=${pull.username}`,
+          `--docker-password=${pull.password}`,
+        ]);
+        await kube(['apply', '-f', '-'], podManifest('untrusted', image.reference, 'harbor-pull'));
+        const messages = await pollUntil(
+          'the kubelet reports the failed pull',
+          async () => {
+            const events = await kube([
+              'get',
+              'events',
+              `--namespace=${NAMESPACE}`,
+              '--field-selector=involvedObject.name=untrusted,reason=Failed',
+              '-o',
+              'jsonpath={.items[*].message}',
+            ]);
+            return events.trim() === '' ? undefined : events;
+          },
+          { timeoutMs: 60_000, intervalMs: 1_000 },
+        );
+        assert.match(messages, /x509: certificate signed by unknown authority/);
+      },
+    );
+  },
+);
