@@ -3,7 +3,7 @@ import { tearDown } from './teardown.ts';
 import { paths } from './layout.ts';
 
 const started = Date.now();
-const problems = await tearDown();
+const problems = await tearDown((line) => console.error(`cluster:down ${line}`));
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (problems.length === 0) {
   console.error(`cluster:down: done in ${seconds}s (logs kept in ${paths.logs})`);

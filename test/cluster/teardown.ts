@@ -26,16 +26,21 @@ import { readState, type ClusterState } from './state.ts';
 const GRACE_MS = 10_000;
 const CGROUP_REMOVE_TIMEOUT_MS = 10_000;
 
-/** Tears the cluster down; resolves with the problems met (empty: the machine is as it was). */
-export async function tearDown(): Promise<string[]> {
+/**
+ * Tears the cluster down; resolves with the problems met (empty: the machine
+ * is as it was). `progress` hears each step and how long it took.
+ */
+export async function tearDown(progress: (line: string) => void = () => {}): Promise<string[]> {
   const state = readState();
   const problems: string[] = [];
   const step = async (name: string, action: () => Promise<void>): Promise<void> => {
+    const started = Date.now();
     try {
       await action();
     } catch (error) {
       problems.push(`${name}: ${(error as Error).message}`);
     }
+    progress(`${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
   if (state !== undefined) {
     await step('stop processes', () => stopProcesses(state));
@@ -52,11 +57,28 @@ export async function tearDown(): Promise<string[]> {
   return problems;
 }
 
+// Stopped in this order, each group given its grace before the next: the
+// kubelet first (it would restart containers), the apiserver while etcd still
+// answers (otherwise it waits out its whole grace on a dead store).
+const STOP_ORDER: readonly (readonly string[])[] = [
+  ['kubelet'],
+  ['kube-proxy', 'kube-scheduler', 'kube-controller-manager'],
+  ['kube-apiserver', 'api-forward-host', 'api-forward-node'],
+  ['etcd'],
+];
+
 async function stopProcesses(state: ClusterState): Promise<void> {
-  const kubelet = state.processes.filter((recorded) => recorded.part === 'kubelet');
-  await stopRecorded(kubelet, GRACE_MS);
-  const others = state.processes.filter((recorded) => recorded.part !== 'kubelet').reverse();
-  await stopRecorded(others, GRACE_MS);
+  for (const parts of STOP_ORDER) {
+    await stopRecorded(
+      state.processes.filter((recorded) => parts.includes(recorded.part)),
+      GRACE_MS,
+    );
+  }
+  const ordered = STOP_ORDER.flat();
+  await stopRecorded(
+    state.processes.filter((recorded) => !ordered.includes(recorded.part)),
+    GRACE_MS,
+  );
   // Two rounds: a shim can start a process while the first round kills.
   for (let round = 0; round < 2; round++) {
     const left = [
