@@ -14,8 +14,12 @@ import type { RegistryInfo } from './registry.ts';
 
 /** A pushed image: the reference and the digest the registry reports. */
 export interface PushedImage {
+  /** `host/repository:tag` */
   readonly reference: string;
+  /** `sha256:…`, as the registry reports it. */
   readonly digest: string;
+  /** `host/repository@sha256:…`: exactly this content, whatever the tag points at now. */
+  readonly byDigest: string;
 }
 
 /** Where to push: a registry of the cluster and the repository path and tag in it. */
@@ -57,5 +61,10 @@ export async function pushTestImage(info: ClusterInfo, target: PushTarget): Prom
   if (result.code !== 0) {
     throw new Error(`skopeo could not push ${reference} (exit ${result.code}): ${result.stderr}`);
   }
-  return { reference, digest: (await readFile(digestFile, 'utf8')).trim() };
+  const digest = (await readFile(digestFile, 'utf8')).trim();
+  return {
+    reference,
+    digest,
+    byDigest: `${target.registry.host}/${target.repository}@${digest}`,
+  };
 }

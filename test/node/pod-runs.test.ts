@@ -94,7 +94,8 @@ describe(
           tag: '1.0.0',
           message: MESSAGE,
         });
-        await kube(['apply', '-f', '-'], podManifest('hello', image.reference));
+        // By digest: a reused cluster may hold an older image under the same tag.
+        await kube(['apply', '-f', '-'], podManifest('hello', image.byDigest));
         await kube([
           'wait',
           '-n',
@@ -119,7 +120,7 @@ describe(
     );
 
     it(
-      'reaches the Pod through its Service ClusterIP from the node, as the apiserver reaches a webhook',
+      'reaches the Pod through its Service ClusterIP from the node (kube-proxy in iptables mode)',
       { timeout: 60_000 },
       async () => {
         await kube(['apply', '-f', '-'], serviceManifest);
@@ -144,6 +145,44 @@ describe(
           { timeoutMs: 30_000, intervalMs: 500 },
         );
         assert.equal(body, MESSAGE);
+      },
+    );
+
+    it('the apiserver reaches the Pod through its Service, as it reaches a webhook', async () => {
+      const body = await kube([
+        'get',
+        '--raw',
+        `/api/v1/namespaces/${NAMESPACE}/services/hello:80/proxy/`,
+      ]);
+      assert.equal(body.trim(), MESSAGE);
+    });
+
+    it(
+      "a Pod calls the apiserver through the kubernetes Service with its ServiceAccount token, as the chart's Jobs do",
+      { timeout: 120_000 },
+      async () => {
+        const image = await pushTestImage(info, {
+          registry: info.registries.artifacts,
+          repository: 'library/hello',
+          tag: '1.0.0',
+          message: MESSAGE,
+        });
+        const manifest = JSON.parse(podManifest('in-cluster-client', image.byDigest)) as {
+          spec: Record<string, unknown> & { containers: Record<string, unknown>[] };
+        };
+        manifest.spec.automountServiceAccountToken = true;
+        manifest.spec.restartPolicy = 'Never';
+        manifest.spec.containers[0]!.args = ['apiserver-version'];
+        await kube(['apply', '-f', '-'], JSON.stringify(manifest));
+        await kube([
+          'wait',
+          `--namespace=${NAMESPACE}`,
+          '--for=jsonpath={.status.phase}=Succeeded',
+          'pod/in-cluster-client',
+          '--timeout=90s',
+        ]);
+        const logs = await kube(['logs', `--namespace=${NAMESPACE}`, 'pod/in-cluster-client']);
+        assert.match(logs, /"gitVersion": "v1\.34\.\d+"/);
       },
     );
 
