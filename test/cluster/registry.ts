@@ -11,7 +11,7 @@
  *   containerd's certs.d), as a public registry would be; no auth.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './commands.ts';
 import { startDaemon, waitForLog } from './daemons.ts';
@@ -108,6 +108,11 @@ export async function trustRegistry(host: string, caFile: string): Promise<void>
     join(dir, 'hosts.toml'),
     `server = "https://${host}"\n\n[host."https://${host}"]\n  capabilities = ["pull", "resolve"]\n  ca = "${caFile}"\n`,
   );
+}
+
+/** Removes containerd's trust for a registry host (its certs.d directory). */
+export async function untrustRegistry(host: string): Promise<void> {
+  await rm(join(paths.certsD, host), { recursive: true, force: true });
 }
 
 /** Starts both registries; the artifact registry is trusted by the node at once, Harbor is not. */

@@ -13,6 +13,8 @@ import { bringUp, findRunningCluster } from '../cluster/bring-up.ts';
 import type { ClusterInfo } from '../cluster/cluster-info.ts';
 import { onNode } from '../cluster/node-shell.ts';
 import { tearDown } from '../cluster/teardown.ts';
+import { readFile } from 'node:fs/promises';
+import { trustRegistry, untrustRegistry } from '../cluster/registry.ts';
 import { pushTestImage } from '../cluster/test-image.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -224,6 +226,52 @@ describe(
           { timeoutMs: 60_000, intervalMs: 1_000 },
         );
         assert.match(messages, /x509: certificate signed by unknown authority/);
+      },
+    );
+
+    it(
+      "pulls from the Harbor stand-in with the Pod's secret once the node trusts it (certs.d, as the chart's node trust writes it)",
+      { timeout: 120_000 },
+      async () => {
+        const harbor = info.registries.harbor;
+        const image = await pushTestImage(info, {
+          registry: harbor,
+          repository: 'dockerhub-proxy/library/hello',
+          tag: '1.0.0',
+        });
+        await trustRegistry(harbor.host, harbor.caFile);
+        const logBefore = (await readFile(harbor.logFile, 'utf8')).length;
+        try {
+          const manifest = JSON.parse(podManifest('trusted', image.byDigest, 'harbor-pull')) as {
+            spec: { containers: Record<string, unknown>[] };
+          };
+          // Always: a reused cluster may hold the image already; the pull must happen here.
+          manifest.spec.containers[0]!.imagePullPolicy = 'Always';
+          await kube(['apply', '-f', '-'], JSON.stringify(manifest));
+          await kube([
+            'wait',
+            `--namespace=${NAMESPACE}`,
+            '--for=condition=Ready',
+            'pod/trusted',
+            '--timeout=90s',
+          ]);
+          // docker-registry 2.8 logs the htpasswd user only on failed requests: the proof
+          // of an authenticated pull is the manifest refused without credentials (401) and
+          // then served (200); only the pull user's credentials are on the node (the secret).
+          const statuses = (await readFile(harbor.logFile, 'utf8'))
+            .slice(logBefore)
+            .split('\n')
+            .filter((line) => line.includes(`/manifests/${image.digest} HTTP`))
+            .map((line) => / (\d{3}) \d+ "/.exec(line)?.[1]);
+          assert.deepEqual(
+            statuses.slice(0, 2),
+            ['401', '200'],
+            `manifest requests in ${harbor.logFile}`,
+          );
+        } finally {
+          // Untrusted again: a reused cluster starts the next run as this one did.
+          await untrustRegistry(harbor.host);
+        }
       },
     );
   },
