@@ -4,21 +4,13 @@
  * crosses network namespaces; no address outside the namespace or loopback
  * is involved). kubectl and helm on the host use the admin kubeconfig.
  */
-import { createServer } from 'node:net';
 import { APISERVER_PORT, HOST_API_PORT, paths } from './layout.ts';
 import { spawnDetached, startDaemon } from './daemons.ts';
 import { ClusterPartError } from './part-error.ts';
+import { portIsFree } from './preflight.ts';
 import { saveState, type ClusterState } from './state.ts';
 
 const PART = 'api-forward';
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /** Starts both ends of the forward. */
 export async function startApiForward(state: ClusterState): Promise<void> {

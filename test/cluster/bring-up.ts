@@ -23,6 +23,7 @@ import { setUpNodeNamespaces } from './network-namespace.ts';
 import { kubepodsCgroups } from './node-processes.ts';
 import { ClusterPartError } from './part-error.ts';
 import { importPauseImage } from './pause-image.ts';
+import { preflight, requireRoot } from './preflight.ts';
 import { writePki, type Pki } from './pki.ts';
 import { startRegistries } from './registry.ts';
 import { startScheduler } from './scheduler.ts';
@@ -33,9 +34,7 @@ const NODE_READY_TIMEOUT_MS = 180_000;
 
 /** Brings the cluster up (or finds it up) and returns how to use it. */
 export async function bringUp(progress: (line: string) => void): Promise<ClusterInfo> {
-  if (process.getuid?.() !== 0) {
-    throw new ClusterPartError('preflight', 'the cluster needs root (namespaces, mounts, cgroups)');
-  }
+  requireRoot();
   const running = await findRunningCluster();
   if (running !== undefined) {
     progress('already up: reusing it');
@@ -46,6 +45,7 @@ export async function bringUp(progress: (line: string) => void): Promise<Cluster
     const problems = await tearDown();
     if (problems.length > 0) throw new ClusterPartError('teardown', problems.join('\n  '));
   }
+  await preflight();
   await rm(paths.logs, { recursive: true, force: true });
   await mkdir(paths.logs, { recursive: true });
   progress('building (or finding cached) the Kubernetes binary');
