@@ -1,6 +1,6 @@
 /**
  * The small static programs of test/cluster/images (the pause sandbox, the
- * test workload), built with the local Go toolchain into the work directory.
+ * test workload, a stand-in webhook), built with the local Go toolchain into the work directory.
  * Standard library only: a build takes seconds and needs no network.
  */
 import { mkdir } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { paths, REPO_ROOT } from './layout.ts';
 import { ClusterPartError } from './part-error.ts';
 
 /** A program in test/cluster/images/NAME. */
-export type ProgramName = 'pause' | 'hello';
+export type ProgramName = 'pause' | 'hello' | 'mutator';
 
 /** Builds test/cluster/images/NAME as a static binary and returns its path. */
 export async function buildProgram(name: ProgramName): Promise<string> {

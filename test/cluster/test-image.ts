@@ -1,12 +1,12 @@
 /**
- * Test workload images, made from our own static `hello` program (see
- * test/cluster/images/hello) and pushed with skopeo from the node, as a
+ * Test workload images, made from our own static programs (see
+ * test/cluster/images) and pushed with skopeo from the node, as a
  * user's CI would push to their registry.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterInfo } from './cluster-info.ts';
-import { buildProgram } from './go-programs.ts';
+import { buildProgram, type ProgramName } from './go-programs.ts';
 import { paths } from './layout.ts';
 import { onNode } from './node-shell.ts';
 import { buildOciLayout } from './oci-image.ts';
@@ -29,17 +29,20 @@ export interface PushTarget {
   readonly tag: string;
   /** What the image's server answers; different messages make different digests. */
   readonly message?: string;
+  /** The program the image runs (test/cluster/images/NAME); `hello` by default. */
+  readonly program?: ProgramName;
 }
 
-/** Builds the hello image and pushes it to `target`; the admin user is used where the registry has one. */
+/** Builds a test image and pushes it to `target`; the admin user is used where the registry has one. */
 export async function pushTestImage(info: ClusterInfo, target: PushTarget): Promise<PushedImage> {
-  const binary = await buildProgram('hello');
+  const program = target.program ?? 'hello';
+  const binary = await buildProgram(program);
   const name = `${target.repository.replaceAll('/', '-')}-${target.tag}`;
   const layout = await buildOciLayout(
     join(paths.images, name),
     {
-      files: [{ name: 'hello', source: binary }],
-      entrypoint: ['/hello'],
+      files: [{ name: program, source: binary }],
+      entrypoint: [`/${program}`],
       user: '65532',
       env: ['PATH=/', ...(target.message === undefined ? [] : [`HELLO_MESSAGE=${target.message}`])],
     },
