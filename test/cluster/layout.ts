@@ -69,11 +69,17 @@ export const HOST_API_PORT = Number(process.env.HARBOR_NODE_API_PORT ?? '16443')
 /** The sandbox image the node runs every pod in; built locally, never pulled. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 
-/** Host paths the cluster's processes write to, given a private directory in its mount namespace. */
+/**
+ * Host paths the cluster's processes write to whatever their configuration
+ * says (the kubelet's device plugin socket is always under
+ * /var/lib/kubelet/device-plugins), given a private directory in its mount
+ * namespace.
+ */
 export const PRIVATE_HOST_DIRS = [
   '/run/containerd',
   '/run/netns',
   '/var/lib/cni',
+  '/var/lib/kubelet',
   '/var/log/containers',
   '/var/log/pods',
 ] as const;
