@@ -1,0 +1,42 @@
+/**
+ * Strings from a request, made safe for a log line: at most {@link LOG_STRING_LIMIT}
+ * characters, with the original length noted, and control characters escaped,
+ * so no request writes a megabyte line or a forged second line. pino escapes
+ * JSON itself; the escaping here also keeps log viewers that print the raw
+ * field (`kubectl logs | jq -r`) from acting on a newline or an escape sequence.
+ */
+
+/** Characters kept of a request-derived string in a log line. */
+export const LOG_STRING_LIMIT = 256;
+
+// C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+
+/**
+ * `value` bounded for a log line: unchanged when short and free of control
+ * characters (the hot path: one length check and one regular-expression test),
+ * otherwise cut to `limit` characters plus `…(N chars)` and escaped as `\uXXXX`.
+ */
+export function boundLogString(value: string, limit = LOG_STRING_LIMIT): string {
+  const short = value.length <= limit;
+  if (short && !CONTROL.test(value)) return value;
+  // Never half a surrogate pair at the cut.
+  const end = !short && isHighSurrogate(value.charCodeAt(limit - 1)) ? limit - 1 : limit;
+  const escaped = (short ? value : value.slice(0, end)).replace(
+    CONTROLS,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return short ? escaped : `${escaped}…(${value.length} chars)`;
+}
+
+/** {@link boundLogString} for a value that may not be a string; undefined stays undefined. */
+export function boundLogValue(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return boundLogString(typeof value === 'string' ? value : String(value));
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
