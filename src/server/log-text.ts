@@ -17,18 +17,21 @@ const CONTROLS = new RegExp(CONTROL.source, 'g');
 /**
  * `value` bounded for a log line: unchanged when short and free of control
  * characters (the hot path: one length check and one regular-expression test),
- * otherwise cut to `limit` characters plus `…(N chars)` and escaped as `\uXXXX`.
+ * otherwise escaped (`\uXXXX`) and cut to `limit` characters, with `…(N chars)`,
+ * N the original length, when anything was cut.
  */
 export function boundLogString(value: string, limit = LOG_STRING_LIMIT): string {
-  const short = value.length <= limit;
-  if (short && !CONTROL.test(value)) return value;
-  // Never half a surrogate pair at the cut.
-  const end = !short && isHighSurrogate(value.charCodeAt(limit - 1)) ? limit - 1 : limit;
-  const escaped = (short ? value : value.slice(0, end)).replace(
-    CONTROLS,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return short ? escaped : `${escaped}…(${value.length} chars)`;
+  if (value.length <= limit && !CONTROL.test(value)) return value;
+  const escaped = value.slice(0, limit).replace(CONTROLS, escape);
+  if (escaped.length <= limit && value.length <= limit) return escaped;
+  // Never half an escape or half a surrogate pair at the cut.
+  let cut = escaped.slice(0, limit).replace(/\\(u[0-9a-f]{0,3})?$/, '');
+  if (isHighSurrogate(cut.charCodeAt(cut.length - 1))) cut = cut.slice(0, -1);
+  return `${cut}…(${value.length} chars)`;
+}
+
+function escape(character: string): string {
+  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /** {@link boundLogString} for a value that may not be a string; undefined stays undefined. */
