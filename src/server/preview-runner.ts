@@ -140,8 +140,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
       });
     }, settings.timeoutMs);
     job = { pending, timer };
-    // A copy of its own, transferred: the request's buffer may share memory with the socket's.
-    const body = new Uint8Array(pending.body);
+    const body = ownedBytes(pending.body);
     post(
       running,
       {
@@ -186,6 +185,18 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
 
 function post(running: Running, message: ToPreviewWorker, transfer: ArrayBuffer[] = []): void {
   running.worker.postMessage(message, transfer);
+}
+
+/**
+ * The body's bytes in memory of their own, to transfer to the worker without
+ * a copy: Fastify's body is a `Buffer.concat`, which owns its memory from
+ * 4 KiB on; a smaller one may sit in Buffer's shared pool and is copied.
+ * The request's Buffer is left detached (empty); nothing reads it after this.
+ */
+function ownedBytes(body: Buffer): Uint8Array<ArrayBuffer> {
+  const memory = body.buffer;
+  const owned = body.byteOffset === 0 && body.byteLength === memory.byteLength;
+  return owned && memory instanceof ArrayBuffer ? new Uint8Array(memory) : new Uint8Array(body);
 }
 
 function unavailable(why: string): PreviewReply {
