@@ -13,16 +13,7 @@ import type { PreviewLimits, PreviewProblem } from './preview-limits.ts';
 
 const MAX_ALIASES = 100;
 
-/**
- * YAML tokens one document may hold. The parser holds ~300 bytes of heap per
- * token of the document it is composing (a 2 MiB flow sequence, ~700 000
- * tokens, needed over 200 MiB), so a document is refused at this count, ~60 MiB,
- * before it is built. The largest real documents, CRDs with full schemas, hold
- * under 150 000.
- */
-export const MAX_DOCUMENT_TOKENS = 200_000;
-
-/** Thrown from inside the token stream when a document passes {@link MAX_DOCUMENT_TOKENS}. */
+/** Thrown from inside the token stream when a document passes `maxDocumentTokens`. */
 class DocumentTooLarge extends Error {}
 
 /** One non-empty YAML document. */
@@ -60,7 +51,9 @@ export function readDocuments(text: string, limits: PreviewLimits): Parsed<Manif
   const documents: ManifestDocument[] = [];
   let number = 0;
   try {
-    for (const document of composer.compose(boundedTokens(text, lineCounter))) {
+    for (const document of composer.compose(
+      boundedTokens(text, lineCounter, limits.maxDocumentTokens),
+    )) {
       number += 1;
       if (number > limits.maxDocuments)
         return tooLarge(`more than ${limits.maxDocuments} documents`);
@@ -74,7 +67,7 @@ export function readDocuments(text: string, limits: PreviewLimits): Parsed<Manif
   } catch (error) {
     if (!(error instanceof DocumentTooLarge)) throw error;
     return tooLarge(
-      `a document (number ${number + 1}) of more than ${MAX_DOCUMENT_TOKENS} YAML tokens`,
+      `a document (number ${number + 1}) of more than ${limits.maxDocumentTokens} YAML tokens`,
     );
   }
   return documents.length === 0
@@ -84,16 +77,16 @@ export function readDocuments(text: string, limits: PreviewLimits): Parsed<Manif
 
 /**
  * The parser's CST tokens, lexed one at a time so that counting stops a
- * document at {@link MAX_DOCUMENT_TOKENS} before the composer builds it.
+ * document at `maxTokens` before the composer builds it.
  */
-function* boundedTokens(text: string, lineCounter: LineCounter) {
+function* boundedTokens(text: string, lineCounter: LineCounter, maxTokens: number) {
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
   let tokens = 0;
   for (const lexeme of new Lexer().lex(text)) {
     // `---` and the lexer's document-start marker (\x02) begin a document.
     if (lexeme === '---' || lexeme === '\x02') tokens = 0;
-    else if (++tokens > MAX_DOCUMENT_TOKENS) throw new DocumentTooLarge();
+    else if (++tokens > maxTokens) throw new DocumentTooLarge();
     yield* parser.next(lexeme);
   }
   yield* parser.end();

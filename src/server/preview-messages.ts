@@ -27,6 +27,8 @@ export type ToPreviewWorker =
 
 /** Worker → main. */
 export type FromPreviewWorker =
+  /** The job's deadline runs from here: a new worker loads its modules first. */
+  | { readonly type: 'started'; readonly id: number }
   | { readonly type: 'facts-needed'; readonly id: number; readonly namespaces: readonly string[] }
   | { readonly type: 'done'; readonly id: number; readonly reply: PreviewReply };
 

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { NamespaceDirectory, NamespaceFacts } from '../core/namespace-policy.ts';
 import { PREVIEW_FLAG_DEFAULTS } from '../config/serve-config.ts';
-import type { PreviewLimits } from '../preview/preview-limits.ts';
+import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits } from '../preview/preview-limits.ts';
 import type { LiveState } from './live-state.ts';
 import type { Logger } from './logger.ts';
 import type { FromPreviewWorker, PreviewReply, ToPreviewWorker } from './preview-messages.ts';
@@ -30,6 +30,7 @@ export interface PreviewSettings extends PreviewLimits {
 
 /** The flags' defaults (serve-config.ts), and a queue and heap sized for the chart's 256 MiB limit. */
 export const DEFAULT_PREVIEW_SETTINGS: PreviewSettings = Object.freeze({
+  ...DEFAULT_PREVIEW_LIMITS,
   ...PREVIEW_FLAG_DEFAULTS,
   maxQueued: 1,
   maxHeapMb: 64,
@@ -67,6 +68,9 @@ interface Running {
   crash: Error | undefined;
 }
 
+/** How long a new worker may take to load its modules, on top of a preview's deadline. */
+const WORKER_START_ALLOWANCE_MS = 10_000;
+
 // Type stripping runs the .ts sources (tests, `npm start` in development); the build emits .js.
 const WORKER_URL = new URL(
   import.meta.url.endsWith('.ts') ? './preview-worker.ts' : './preview-worker.js',
@@ -78,7 +82,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
   const { settings, logger } = options;
   const waiting: Pending[] = [];
   let current: Running | undefined;
-  let job: { pending: Pending; timer: NodeJS.Timeout } | undefined;
+  let job: { pending: Pending; timer: NodeJS.Timeout | undefined } | undefined;
   let reserved = 0;
   let nextId = 1;
   let closed = false;
@@ -91,6 +95,21 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
     startNext();
   };
 
+  /** (Re)starts the running job's deadline: past it the worker is ended and the job answered 413. */
+  const armDeadline = (running: Running, ms: number): void => {
+    if (job === undefined) return;
+    clearTimeout(job.timer);
+    job.timer = setTimeout(() => {
+      current = undefined;
+      void running.worker.terminate();
+      logger.warn({ timeoutMs: settings.timeoutMs }, 'preview stopped at its deadline');
+      finish({
+        status: 413,
+        message: `the preview took longer than ${settings.timeoutMs / 1000} s, the most one preview may take; split the input`,
+      });
+    }, ms);
+  };
+
   const startWorker = (): Running => {
     const worker = new Worker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: settings.maxHeapMb, maxYoungGenerationSizeMb: 8 },
@@ -100,6 +119,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
     worker.on('message', (message: FromPreviewWorker) => {
       if (job?.pending.id !== message.id) return;
       if (message.type === 'done') finish(message.reply);
+      else if (message.type === 'started') armDeadline(running, settings.timeoutMs);
       else post(running, { type: 'facts', id: message.id, facts: factsOf(message.namespaces) });
     });
     worker.on('error', (error) => (running.crash = error));
@@ -130,16 +150,9 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
       post(running, { type: 'policy', text: policyText });
       running.policyText = policyText;
     }
-    const timer = setTimeout(() => {
-      current = undefined;
-      void running.worker.terminate();
-      logger.warn({ timeoutMs: settings.timeoutMs }, 'preview stopped at its deadline');
-      finish({
-        status: 413,
-        message: `the preview took longer than ${settings.timeoutMs / 1000} s, the most one preview may take; split the input`,
-      });
-    }, settings.timeoutMs);
-    job = { pending, timer };
+    job = { pending, timer: undefined };
+    // Until the worker says it started (a new one loads its modules first), the deadline allows for that.
+    armDeadline(running, settings.timeoutMs + WORKER_START_ALLOWANCE_MS);
     const body = ownedBytes(pending.body);
     post(
       running,

@@ -35,6 +35,7 @@ port.on('message', (message: ToPreviewWorker) => {
     awaitingFacts.get(message.id)?.(message.facts);
     awaitingFacts.delete(message.id);
   } else {
+    post({ type: 'started', id: message.id });
     void run(message)
       .catch(failure)
       .then((reply) => post({ type: 'done', id: message.id, reply }));

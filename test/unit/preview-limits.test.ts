@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseServeArgs, UsageError } from '../../src/config/serve-config.ts';
-import { MAX_DOCUMENT_TOKENS } from '../../src/preview/manifest-documents.ts';
-import { DEFAULT_PREVIEW_LIMITS } from '../../src/preview/preview-limits.ts';
+import { CLI_PREVIEW_LIMITS, DEFAULT_PREVIEW_LIMITS } from '../../src/preview/preview-limits.ts';
+
+const MAX_DOCUMENT_TOKENS = DEFAULT_PREVIEW_LIMITS.maxDocumentTokens;
 import { preview } from '../../src/preview/preview-request.ts';
 import { examplePolicy, loadJsonFixture } from '../helpers/fixtures.ts';
 
@@ -54,6 +55,14 @@ describe('preview limits while parsing', () => {
     const { outcome } = refusal(`kind: ConfigMap\ndata:\n  blob: ${'x'.repeat(3 * MiB)}\n`);
     assert.ok(!outcome.ok);
     assert.match(outcome.problem, /more than 2097152 bytes of YAML/);
+  });
+
+  it('lifts the YAML byte and token limits for the offline CLI, which reads its user’s own files', () => {
+    const big = `kind: ConfigMap\ndata:\n  blob: ${'x'.repeat(3 * MiB)}\n`;
+    assert.ok(preview(big, policy, { limits: CLI_PREVIEW_LIMITS }).ok);
+    const tokens = `kind: ConfigMap\ndata: {list: [${'a, '.repeat(MAX_DOCUMENT_TOKENS)}a]}\n`;
+    assert.ok(!preview(tokens, policy).ok);
+    assert.ok(preview(tokens, policy, { limits: CLI_PREVIEW_LIMITS }).ok);
   });
 
   it('gives the same preview for a manifest as JSON and as YAML', () => {
