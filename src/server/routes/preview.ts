@@ -7,6 +7,8 @@
  * token, a declared length over the limit, a full queue), and the body is
  * parsed on the preview worker thread, never on the event loop (preview-runner.ts).
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { bearerTokenChecker } from '../bearer-token.ts';
 import type { PreviewRunner } from '../preview-runner.ts';
 import type { WebhookServer } from '../webhook-server.ts';
@@ -35,30 +37,43 @@ export async function previewRoute(
     (_request, body, done) => done(null, body),
   );
 
+  /** Why a request is refused before its body is read, or undefined (a place is then reserved). */
+  function refuseEarly(headers: IncomingHttpHeaders) {
+    if (isAuthorized !== undefined && !isAuthorized(headers.authorization)) {
+      return {
+        status: 401,
+        message: 'a valid bearer token is required for /preview',
+        headers: { 'www-authenticate': 'Bearer realm="harbor-image-webhook preview"' },
+      };
+    }
+    if (Number(headers['content-length']) > maxBodyBytes)
+      return { status: 413, message: bodyTooLarge(maxBodyBytes), headers: {} };
+    if (!runner.reserve()) {
+      return {
+        status: 503,
+        message: 'too many previews in progress; retry shortly',
+        headers: { 'retry-after': '1' },
+      };
+    }
+    return undefined;
+  }
+
   app.post<{ Body: Buffer | undefined; Querystring: { namespace?: string } }>(
     '/preview',
     {
       bodyLimit: maxBodyBytes,
       // Runs before the body is read: what is refused here costs no upload.
       onRequest: function admitRequest(request, reply, done) {
-        if (isAuthorized !== undefined && !isAuthorized(request.headers.authorization)) {
-          reply.header('www-authenticate', 'Bearer realm="harbor-image-webhook preview"');
-          void reply
-            .code(401)
-            .send(errorBody(401, 'a valid bearer token is required for /preview'));
+        const refusal = refuseEarly(request.headers);
+        if (refusal === undefined) {
+          reply.raw.once('close', runner.release);
+          done();
           return;
         }
-        if (Number(request.headers['content-length']) > maxBodyBytes) {
-          void reply.code(413).send(errorBody(413, bodyTooLarge(maxBodyBytes)));
-          return;
-        }
-        if (!runner.reserve()) {
-          reply.header('retry-after', '1');
-          void reply.code(503).send(errorBody(503, 'too many previews in progress; retry shortly'));
-          return;
-        }
-        reply.raw.once('close', runner.release);
-        done();
+        // HTTP/1.1 would read the unsent body to reuse the connection; closing it costs less.
+        if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
+        for (const [name, value] of Object.entries(refusal.headers)) reply.header(name, value);
+        void reply.code(refusal.status).send(errorBody(refusal.status, refusal.message));
       },
     },
     async (request, reply) => {
@@ -76,10 +91,32 @@ export async function previewRoute(
         return reply.code(answer.status).send(errorBody(answer.status, answer.message));
       return reply
         .type('application/json; charset=utf-8')
-        .send(Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
+        .header('content-length', answer.body.byteLength)
+        .send(inSlices(answer.body));
     },
   );
 }
+
+/**
+ * A response body as a stream of 256 KiB slices. Written whole, a 12 MiB
+ * preview held the event loop ~40 ms while TLS encrypted it in one go; slice
+ * by slice, with backpressure, /mutate requests are answered in between.
+ */
+function inSlices(body: Uint8Array): Readable {
+  return Readable.from(
+    (function* slices() {
+      for (let start = 0; start < body.byteLength; start += RESPONSE_SLICE_BYTES)
+        yield Buffer.from(
+          body.buffer,
+          body.byteOffset + start,
+          Math.min(RESPONSE_SLICE_BYTES, body.byteLength - start),
+        );
+    })(),
+    { objectMode: false },
+  );
+}
+
+const RESPONSE_SLICE_BYTES = 256 * 1024;
 
 /** The 413 message for a body over the limit, wherever it is noticed. */
 export function bodyTooLarge(maxBodyBytes: number): string {
