@@ -64,11 +64,16 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
                             namespace annotation overrides, missing-secret warnings, pullSecretSync
   --opt-in-label KEY=VALUE  the label that opts a namespace in (default harbor-image-webhook/enabled=true)
   --kubeconfig FILE         cluster to watch (default: in-cluster, then $KUBECONFIG, ~/.kube/config)
-  --preview-max-body-bytes N   largest /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxBodyBytes}, 8 MiB)
-  --preview-max-yaml-bytes N   largest /preview body that is not plain JSON (default ${PREVIEW_FLAG_DEFAULTS.maxYamlBytes}, 2 MiB)
-  --preview-max-documents N    most YAML documents in one /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxDocuments})
-  --preview-max-objects N      most objects in one /preview body, List items included (default ${PREVIEW_FLAG_DEFAULTS.maxObjects})
-  --preview-timeout SECONDS    a /preview still running after this is stopped (default ${PREVIEW_FLAG_DEFAULTS.timeoutMs / 1000})`;
+  --preview-max-body-bytes N
+                            largest /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxBodyBytes}, 8 MiB)
+  --preview-max-yaml-bytes N
+                            largest /preview body that is not plain JSON (default ${PREVIEW_FLAG_DEFAULTS.maxYamlBytes}, 2 MiB)
+  --preview-max-documents N
+                            most YAML documents in one /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxDocuments})
+  --preview-max-objects N
+                            most objects in one /preview body, List items included (default ${PREVIEW_FLAG_DEFAULTS.maxObjects})
+  --preview-timeout SECONDS
+                            a /preview still running after this is stopped (default ${PREVIEW_FLAG_DEFAULTS.timeoutMs / 1000})`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
