@@ -3,7 +3,7 @@
  * for `harbor-image-webhook serve --tls-cert DIR/tls.crt --tls-key DIR/tls.key`.
  * Same renewal logic as `create`, so running it again leaves good files alone.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   inspectCertificate,
@@ -16,6 +16,7 @@ import {
   type TlsSecretData,
 } from '../../src/certificates/index.ts';
 import type { CertificateSettings } from './certificate-settings.ts';
+import { makeOutDir } from './out-dir.ts';
 
 /** Flags of `local`. */
 export interface LocalOptions extends CertificateSettings {
@@ -91,7 +92,7 @@ async function readStoredFiles(outDir: string): Promise<StoredTlsSecretData> {
 // Each file is written beside its target and renamed over it, so a server
 // watching the directory never reads half a certificate.
 async function writeFiles(outDir: string, data: TlsSecretData): Promise<void> {
-  await mkdir(outDir, { recursive: true });
+  await makeOutDir(outDir);
   for (const key of writeOrder) {
     const target = join(outDir, key);
     const temporary = `${target}.${process.pid}.tmp`;

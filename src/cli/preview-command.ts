@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadPolicyFile, PolicyFileError } from '../config/policy-file.ts';
 import { UsageError } from '../config/serve-config.ts';
+import { CLI_PREVIEW_LIMITS } from '../preview/preview-limits.ts';
 import { preview } from '../preview/preview-request.ts';
 import { OUTPUT_FORMATS, renderPreview, type OutputFormat } from './preview-output.ts';
 
@@ -35,11 +36,10 @@ export async function runPreview(args: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  const outcome = preview(
-    text,
-    policy,
-    options.namespace === undefined ? {} : { namespace: options.namespace },
-  );
+  const outcome = preview(text, policy, {
+    limits: CLI_PREVIEW_LIMITS,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
   if (!outcome.ok) {
     console.error(`${options.filename === '-' ? 'stdin' : options.filename}: ${outcome.problem}`);
     return 1;

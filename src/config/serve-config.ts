@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { optInSelector } from '../kube/opt-in-label.ts';
+import { DEFAULT_PREVIEW_LIMITS } from '../preview/preview-limits.ts';
 import { LOG_LEVELS } from '../server/logger.ts';
 
 export interface ServeConfig {
@@ -24,7 +25,29 @@ export interface ServeConfig {
   readonly optInLabel?: string;
   /** Kubeconfig for the namespace view; in-cluster or the default when absent. */
   readonly kubeconfig?: string;
+  /** Limits of /preview; each absent one keeps its default. */
+  readonly preview?: Partial<PreviewFlags>;
 }
+
+/** The /preview limits `serve` takes as flags. */
+export interface PreviewFlags {
+  readonly maxBodyBytes: number;
+  readonly maxYamlBytes: number;
+  readonly maxDocuments: number;
+  readonly maxObjects: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Defaults of the /preview flags, as the usage text states them. A `helm
+ * template` of a large chart is a few hundred KiB; 8 MiB leaves room for Lists
+ * from `kubectl get -o json`.
+ */
+export const PREVIEW_FLAG_DEFAULTS: PreviewFlags = Object.freeze({
+  maxBodyBytes: 8 * 1024 * 1024,
+  ...DEFAULT_PREVIEW_LIMITS,
+  timeoutMs: 10_000,
+});
 
 export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
   --config FILE             policy file (YAML or JSON); reloaded when it changes
@@ -40,7 +63,17 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
   --namespace-aware         watch opted-in Namespaces and their pull Secrets (needs API access):
                             namespace annotation overrides, missing-secret warnings, pullSecretSync
   --opt-in-label KEY=VALUE  the label that opts a namespace in (default harbor-image-webhook/enabled=true)
-  --kubeconfig FILE         cluster to watch (default: in-cluster, then $KUBECONFIG, ~/.kube/config)`;
+  --kubeconfig FILE         cluster to watch (default: in-cluster, then $KUBECONFIG, ~/.kube/config)
+  --preview-max-body-bytes N
+                            largest /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxBodyBytes}, 8 MiB)
+  --preview-max-yaml-bytes N
+                            largest /preview body that is not plain JSON (default ${PREVIEW_FLAG_DEFAULTS.maxYamlBytes}, 2 MiB)
+  --preview-max-documents N
+                            most YAML documents in one /preview body (default ${PREVIEW_FLAG_DEFAULTS.maxDocuments})
+  --preview-max-objects N
+                            most objects in one /preview body, List items included (default ${PREVIEW_FLAG_DEFAULTS.maxObjects})
+  --preview-timeout SECONDS
+                            a /preview still running after this is stopped (default ${PREVIEW_FLAG_DEFAULTS.timeoutMs / 1000})`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -71,7 +104,27 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
     namespaceAware: values['namespace-aware'] ?? false,
     ...optional('optInLabel', checkOptInLabel(values['opt-in-label'])),
     ...optional('kubeconfig', values.kubeconfig),
+    preview: Object.freeze(previewFlags(values)),
   });
+}
+
+function previewFlags(values: Partial<Record<string, string | boolean>>): Partial<PreviewFlags> {
+  const read = (flag: string, min: number, max: number): number | undefined => {
+    const text = values[flag];
+    return typeof text === 'string' ? parseInteger(`--${flag}`, text, min, max) : undefined;
+  };
+  const maxBodyBytes = read('preview-max-body-bytes', 1024, 64 * 1024 * 1024);
+  const maxYamlBytes = read('preview-max-yaml-bytes', 1024, 64 * 1024 * 1024);
+  const maxDocuments = read('preview-max-documents', 1, 100_000);
+  const maxObjects = read('preview-max-objects', 1, 100_000);
+  const timeoutSeconds = read('preview-timeout', 1, 300);
+  return {
+    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    ...(maxYamlBytes === undefined ? {} : { maxYamlBytes }),
+    ...(maxDocuments === undefined ? {} : { maxDocuments }),
+    ...(maxObjects === undefined ? {} : { maxObjects }),
+    ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
+  };
 }
 
 function parseStrict(args: readonly string[]) {
@@ -93,6 +146,11 @@ function parseStrict(args: readonly string[]) {
         'namespace-aware': { type: 'boolean' },
         'opt-in-label': { type: 'string' },
         kubeconfig: { type: 'string' },
+        'preview-max-body-bytes': { type: 'string' },
+        'preview-max-yaml-bytes': { type: 'string' },
+        'preview-max-documents': { type: 'string' },
+        'preview-max-objects': { type: 'string' },
+        'preview-timeout': { type: 'string' },
       },
     });
   } catch (error) {

@@ -1,6 +1,8 @@
 /**
- * One preview request, whatever carries it (the HTTP endpoint or the CLI):
- * manifest text, or `{"images": [...]}` → the response body.
+ * One preview request, whatever carries it (the HTTP endpoint's worker thread
+ * or the CLI): manifest text, or `{"images": [...]}` → the response body. In
+ * two steps, so a caller can fetch the namespace facts the input names
+ * between reading and previewing (the server's worker asks its main thread).
  */
 import { isJsonObject } from '../core/json-object.ts';
 import type { Policy } from '../core/policy.ts';
@@ -10,6 +12,11 @@ import {
   type ManifestDocument,
   type ManifestObject,
 } from './manifest-documents.ts';
+import {
+  DEFAULT_PREVIEW_LIMITS,
+  type PreviewLimits,
+  type PreviewProblem,
+} from './preview-limits.ts';
 import { previewImages, type ImagePreview } from './preview-images.ts';
 import { previewObjects, type ObjectPreview, type PreviewOptions } from './preview-objects.ts';
 
@@ -23,27 +30,64 @@ export type PreviewOutcome =
       /** The input objects, in the order of `response.results` (empty for an image list). */
       readonly inputs: readonly ManifestObject[];
     }
-  | { readonly ok: false; readonly problem: string };
+  | PreviewProblem;
+
+/** A parsed preview input: an image list or the objects of a manifest. */
+export type PreviewInput =
+  | { readonly ok: true; readonly images: unknown }
+  | { readonly ok: true; readonly objects: readonly ManifestObject[] }
+  | PreviewProblem;
+
+/** Reads manifest text (JSON or YAML) or a `{"images": [...]}` list, within `limits`. */
+export function readPreviewInput(
+  text: string,
+  limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS,
+): PreviewInput {
+  const documents = readDocuments(text, limits);
+  if (!documents.ok) return documents;
+  const images = imagesOf(documents.value);
+  if (images !== undefined) return { ok: true, images };
+  const objects = toObjects(documents.value, limits);
+  return objects.ok ? { ok: true, objects: objects.value } : objects;
+}
+
+/** The namespaces whose facts a preview of `input` reads: each object's, or `namespace` for those naming none. */
+export function namespacesOf(input: PreviewInput, namespace: string | undefined): string[] {
+  if (!input.ok || !('objects' in input)) return [];
+  const names = new Set<string>();
+  for (const { object } of input.objects) {
+    const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
+    const own = metadata['namespace'];
+    const name = typeof own === 'string' && own !== '' ? own : namespace;
+    if (name !== undefined) names.add(name);
+  }
+  return [...names];
+}
+
+/** Previews a read input. */
+export function previewInput(
+  input: PreviewInput,
+  policy: Policy,
+  options: PreviewOptions = {},
+): PreviewOutcome {
+  if (!input.ok) return input;
+  if ('images' in input) {
+    const result = previewImages(input.images, policy);
+    return result.ok ? { ok: true, response: { images: result.images }, inputs: [] } : result;
+  }
+  const result = previewObjects(input.objects, policy, options);
+  return result.ok
+    ? { ok: true, response: { results: result.results }, inputs: input.objects }
+    : result;
+}
 
 /** Previews manifest text (JSON or YAML), or a `{"images": [...]}` list. */
 export function preview(
   text: string,
   policy: Policy,
-  options: PreviewOptions = {},
+  options: PreviewOptions & { readonly limits?: PreviewLimits } = {},
 ): PreviewOutcome {
-  const documents = readDocuments(text);
-  if (!documents.ok) return documents;
-  const images = imagesOf(documents.value);
-  if (images !== undefined) {
-    const result = previewImages(images, policy);
-    return result.ok ? { ok: true, response: { images: result.images }, inputs: [] } : result;
-  }
-  const objects = toObjects(documents.value);
-  if (!objects.ok) return objects;
-  const result = previewObjects(objects.value, policy, options);
-  return result.ok
-    ? { ok: true, response: { results: result.results }, inputs: objects.value }
-    : result;
+  return previewInput(readPreviewInput(text, options.limits), policy, options);
 }
 
 /** The list of a single `{images: [...]}` document (no kind), or undefined. */

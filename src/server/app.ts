@@ -12,19 +12,29 @@ import {
   limitStreamTime,
 } from './connection-limits.ts';
 import { requireClientCertificate } from './client-certificate.ts';
+import { readBodyWithoutContentType } from './request-body.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import type { Logger } from './logger.ts';
+import { boundLogString } from './log-text.ts';
 import type { LiveState, ReadinessCheck } from './live-state.ts';
 import { boundChildren, type WebhookMetrics } from './metrics.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { errorBody } from './routes/http-errors.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { mutateRoute } from './routes/mutate.ts';
-import { previewRoute } from './routes/preview.ts';
+import {
+  createPreviewRunner,
+  DEFAULT_PREVIEW_SETTINGS,
+  type PreviewSettings,
+} from './preview-runner.ts';
+import { bodyTooLarge, previewRoute } from './routes/preview.ts';
 import type { WebhookServer } from './webhook-server.ts';
 
 /** 3 MiB: the apiserver's own request limit is 3 MiB, so no real Pod is larger. */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
+/** The methods a route may answer; a request with another one on a known path gets 405 and `Allow`. */
+const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export interface AppOptions {
   readonly state: LiveState;
@@ -38,6 +48,8 @@ export interface AppOptions {
   readonly directory?: NamespaceDirectory;
   /** Bearer token required on /preview, if any. */
   readonly previewToken?: string;
+  /** Limits of /preview; {@link DEFAULT_PREVIEW_SETTINGS} when absent. */
+  readonly preview?: PreviewSettings;
 }
 
 function noSchemas(): never {
@@ -81,6 +93,10 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   app.setErrorHandler(function handleError(error: FastifyError, request, reply) {
     const statusCode =
       error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES;
+      return reply.code(413).send(errorBody(413, bodyTooLarge(limit)));
+    }
     if (statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply
@@ -90,7 +106,22 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
     return reply.code(statusCode).send(errorBody(statusCode, error.message));
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
-    return reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url}`));
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allowed = KNOWN_METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return reply
+        .code(405)
+        .send(
+          errorBody(
+            405,
+            `${boundLogString(request.method)} is not allowed; use ${allowed.join(' or ')}`,
+          ),
+        );
+    }
+    return reply
+      .code(404)
+      .send(errorBody(404, `no route ${boundLogString(request.method)} ${boundLogString(path)}`));
   });
   const requestsCounter = boundChildren((labels: { route: string; method: string; code: number }) =>
     metrics.httpRequests.labels(labels),
@@ -105,7 +136,11 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
     durationHistogram({ route }).observe(reply.elapsedTime / 1000);
     if (reply.statusCode >= 400) {
       request.log.info(
-        { method: request.method, url: request.url, statusCode: reply.statusCode },
+        {
+          method: boundLogString(request.method),
+          url: boundLogString(request.url),
+          statusCode: reply.statusCode,
+        },
         'request answered with an error',
       );
     }
@@ -117,9 +152,17 @@ export async function buildApp(options: AppOptions): Promise<WebhookServer> {
   await app.register(async function admissionRoutes(scope: WebhookServer) {
     if (options.requireClientCertificate === true)
       scope.addHook('onRequest', requireClientCertificate);
+    scope.addHook('onRequest', readBodyWithoutContentType);
     const directory = options.directory;
     await scope.register(mutateRoute, { state, metrics, directory, logger: options.logger });
-    await scope.register(previewRoute, { state, token: options.previewToken, directory });
+    const settings = options.preview ?? DEFAULT_PREVIEW_SETTINGS;
+    const runner = createPreviewRunner({ state, directory, settings, logger: options.logger });
+    app.addHook('onClose', () => runner.close());
+    await scope.register(previewRoute, {
+      runner,
+      token: options.previewToken,
+      maxBodyBytes: settings.maxBodyBytes,
+    });
   });
   return app;
 }

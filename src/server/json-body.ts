@@ -9,7 +9,9 @@ import secureJson from 'secure-json-parse';
 export type ParsedJson =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: string };
 
-export function parseJsonBody(body: Buffer): ParsedJson {
+/** Parses a request body; anything but a non-empty Buffer (no body at all) is "body is empty". */
+export function parseJsonBody(body: unknown): ParsedJson {
+  if (!Buffer.isBuffer(body) || body.length === 0) return { ok: false, problem: 'body is empty' };
   if (!isUtf8(body)) return { ok: false, problem: 'body is not valid UTF-8' };
   const text = body.toString('utf8');
   if (text.trim() === '') return { ok: false, problem: 'body is empty' };

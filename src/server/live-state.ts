@@ -7,6 +7,8 @@ import type { Policy } from '../core/policy.ts';
 
 export interface LiveState {
   policy: Policy;
+  /** The text `policy` was compiled from: the preview worker compiles its own copy from it. */
+  policyText: string;
   /** Expiry of the certificate being served. */
   certificateNotAfter: Date;
 }

@@ -20,7 +20,9 @@ export function startNamespaceWiring(
     kubeConfig: loadKubeConfig({ kubeconfig: config.kubeconfig }),
     ...(config.optInLabel === undefined ? {} : { optInLabel: config.optInLabel }),
     policy: () => state.policy,
-    logger: logger.child({ component: 'namespace-view' }),
+    // Not a child with a component: namespace-awareness names each of its parts itself,
+    // and pino writes a key bound twice twice.
+    logger,
     hooks: {
       onSyncResult: (result) => metrics.pullSecretSyncs.inc({ result }),
       onWatchRestart: (collection, reason) => metrics.watchRestarts.inc({ collection, reason }),

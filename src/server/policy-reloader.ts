@@ -26,7 +26,8 @@ export function watchPolicyFile(options: PolicyReloaderOptions): () => void {
     intervalMs: options.intervalMs,
     initial: [options.initial],
     onChange: ([content]) => {
-      const loaded = parsePolicyText((content ?? Buffer.alloc(0)).toString('utf8'));
+      const text = (content ?? Buffer.alloc(0)).toString('utf8');
+      const loaded = parsePolicyText(text);
       if (!loaded.ok) {
         metrics.reloads.inc({ kind: 'policy', result: 'failure' });
         logger.error(
@@ -36,6 +37,7 @@ export function watchPolicyFile(options: PolicyReloaderOptions): () => void {
         return true; // do not report the same bad content again on every check
       }
       state.policy = loaded.policy;
+      state.policyText = text;
       metrics.reloads.inc({ kind: 'policy', result: 'success' });
       logger.info({ file, rules: loaded.policy.rules.length }, 'policy reloaded');
       return true;

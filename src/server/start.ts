@@ -12,6 +12,7 @@ import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
 import { watchPolicyFile } from './policy-reloader.ts';
+import { DEFAULT_PREVIEW_SETTINGS } from './preview-runner.ts';
 import { checkTlsPair, secureContextOptions, type TlsCredentials } from './tls-credentials.ts';
 import { watchTlsFiles } from './tls-reloader.ts';
 import type { WebhookServer } from './webhook-server.ts';
@@ -39,7 +40,11 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       : (await readFile(config.previewTokenFile, 'utf8')).trim();
   if (previewToken === '')
     throw new Error(`${config.previewTokenFile}: the preview token file is empty`);
-  const state: LiveState = { policy, certificateNotAfter: tls.credentials.notAfter };
+  const state: LiveState = {
+    policy,
+    policyText: policyContent.toString('utf8'),
+    certificateNotAfter: tls.credentials.notAfter,
+  };
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
   // Listening starts at once; /readyz says "not ready" until the namespace cache has synced.
@@ -60,6 +65,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     ...(namespaces === undefined ? {} : { directory: namespaces.directory }),
     ...(previewToken === undefined ? {} : { previewToken }),
     requireClientCertificate: clientCaPem !== undefined,
+    preview: { ...DEFAULT_PREVIEW_SETTINGS, ...config.preview },
   });
   const connections = trackConnections(app);
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {

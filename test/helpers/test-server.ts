@@ -11,6 +11,7 @@ import type { ServeConfig } from '../../src/config/serve-config.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { examplePolicyYaml } from './fixtures.ts';
+import { assertNoDuplicateKeys } from './log-lines.ts';
 import { issueLocalCertificate, issueLocalCertificateAuthority } from './local-certificate.ts';
 
 export interface TestServer {
@@ -19,7 +20,7 @@ export interface TestServer {
   readonly ca: IssuedCertificate;
   readonly dir: string;
   readonly files: { readonly cert: string; readonly key: string; readonly policy: string };
-  /** Every log line written so far. */
+  /** Every log line written so far; `close()` fails if any holds a key twice. */
   readonly logs: string[];
   /** Writes a new serving certificate from the same CA; returns it. */
   rotateCertificate(): Promise<IssuedCertificate>;
@@ -77,6 +78,7 @@ export async function startTestServer(
     close: async () => {
       await server.close();
       await rm(dir, { recursive: true, force: true });
+      assertNoDuplicateKeys(logs);
     },
   };
 }

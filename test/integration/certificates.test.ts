@@ -165,12 +165,18 @@ describe('a real TLS handshake across a CA rotation', () => {
   });
 });
 
-/** Runs the bootstrap script with the Node running the tests (Node 24, TypeScript type stripping). */
+/**
+ * Runs the bootstrap script with the Node running the tests (Node 24, TypeScript type stripping).
+ * A run still going after 20 s is killed (code null): no command may hang.
+ */
 function runBootstrap(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -265,6 +271,24 @@ describe('cert-bootstrap exit codes', { concurrency: true }, () => {
     const run = await runBootstrap(['--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /Usage: cert-bootstrap <command>/);
+  });
+
+  it('an --out-dir that cannot be created exits 1 at once naming the path, instead of spinning', async () => {
+    // Node's recursive mkdir loops forever at full CPU on a missing path under /proc.
+    for (const outDir of ['/proc/harbor-image-webhook-test', '/proc/no/such/dir']) {
+      const started = performance.now();
+      const run = await runBootstrap(['local', '--out-dir', outDir]);
+      assert.equal(run.code, 1, `${outDir}: ${run.stderr}`);
+      assert.ok(performance.now() - started < 10_000, `${outDir} took too long`);
+      assert.match(run.stderr, /^cert-bootstrap local: cannot create \/proc\/\S+: ENOENT/);
+      assert.equal(run.stdout, '');
+    }
+  });
+
+  it('an --out-dir below a file exits 1 naming the path', async () => {
+    const run = await runBootstrap(['local', '--out-dir', `${script}/certs`]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^cert-bootstrap local: cannot (read|create) \S+cert-bootstrap\.ts/);
   });
 
   it('a failure exits 1 with one message on stderr', async () => {

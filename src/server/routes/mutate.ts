@@ -10,6 +10,7 @@ import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-po
 import type { OnErrorMode } from '../../core/policy-schema.ts';
 import type { Policy } from '../../core/policy.ts';
 import { parseJsonBody } from '../json-body.ts';
+import { boundLogString, boundLogValue } from '../log-text.ts';
 import { fixedFieldsLogger, type Logger } from '../logger.ts';
 import type { LiveState } from '../live-state.ts';
 import { boundChildren, type WebhookMetrics } from '../metrics.ts';
@@ -42,7 +43,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post<{ Body: Buffer }>('/mutate', async (request, reply) => {
+  app.post<{ Body: Buffer | undefined }>('/mutate', async (request, reply) => {
     const json = parseJsonBody(request.body);
     const parsed = json.ok ? parseAdmissionReview(json.value) : json;
     if (!parsed.ok) {
@@ -73,7 +74,10 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     }
     if (!admission.ok) {
       counters.reviews({ operation: admissionRequest.operation, outcome: 'invalid' }).inc();
-      log.info({ ...fields, problem: admission.problem }, 'admission review refused as malformed');
+      log.info(
+        { ...fields, problem: boundLogString(admission.problem) },
+        'admission review refused as malformed',
+      );
       return badRequest(reply, admission.problem);
     }
     record(counters, admissionRequest, admission);
@@ -154,19 +158,25 @@ function internalErrorVerdict(onError: OnErrorMode): AdmissionVerdict {
   };
 }
 
+/**
+ * The request's identity for its log lines. Every string is the requester's
+ * (a Pod name can be a megabyte in a malformed review), so each is bounded.
+ */
 function describeRequest(request: AdmissionRequest): Record<string, unknown> {
   const metadata = (request.object as { metadata?: { generateName?: unknown } } | undefined)
     ?.metadata;
   const generateName =
     typeof metadata?.generateName === 'string' ? metadata.generateName : undefined;
   return {
-    uid: request.uid,
-    namespace: request.namespace,
-    name: request.name !== undefined && request.name !== '' ? request.name : generateName,
-    operation: request.operation,
+    uid: boundLogValue(request.uid),
+    namespace: boundLogValue(request.namespace),
+    name: boundLogValue(
+      request.name !== undefined && request.name !== '' ? request.name : generateName,
+    ),
+    operation: boundLogValue(request.operation),
     ...(request.subResource === undefined || request.subResource === ''
       ? {}
-      : { subResource: request.subResource }),
+      : { subResource: boundLogValue(request.subResource) }),
     ...(request.dryRun === true ? { dryRun: true } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { assertNoDuplicateKeys } from '../../helpers/log-lines.ts';
 import { makeTempDir } from './exit-cleanup.ts';
 import { httpsGet } from './tls-probes.ts';
 import { CLI_ENTRY, requireBuilt } from './paths.ts';
@@ -47,7 +48,10 @@ export interface WebhookProcess {
   readonly policyFile: string;
   /** Its log so far (JSON lines). */
   output(): string;
-  /** SIGTERM, SIGKILL after 10 s; removes its temp dir. Idempotent. */
+  /**
+   * SIGTERM, SIGKILL after 10 s; removes its temp dir. Idempotent. Fails if a
+   * log line held a key twice (issue 15, item 14): every e2e run checks them all.
+   */
   stop(): Promise<void>;
 }
 
@@ -74,6 +78,12 @@ export async function startWebhookProcess(options: WebhookProcessOptions): Promi
   const stop = async (): Promise<void> => {
     await child.stop();
     await dir.remove();
+    assertNoDuplicateKeys(
+      child
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{')),
+    );
   };
   try {
     const listening = await child.waitForOutput(
