@@ -61,7 +61,7 @@ ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN ["node", "dist/src/cli/main.js", "serve", "--help"]
 RUN ["node", "dist/src/cli/main.js", "preview", "--help"]
 # No V8 heap flags: Node sizes the heap from the container's memory limit, which the chart
-# always sets (256Mi: ~120 MiB RSS under sustained load; a fixed --max-semi-space-size=16
+# always sets (384Mi; under a 256Mi limit ~120 MiB RSS under sustained load; a fixed --max-semi-space-size=16
 # measured 149 MiB there). Without any limit V8 sizes it from the host's RAM (BENCHMARKS.md).
 USER 65532:65532
 EXPOSE 8443
