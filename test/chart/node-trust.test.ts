@@ -3,20 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { releaseNamespace, render, templateRaw } from './helm.ts';
 import { allOf, containerOf, oneOf } from './manifests.ts';
-import type { ConfigMap, Deployment, KubeObject, Role } from './manifests.ts';
+import type { ConfigMap, Deployment, KubeObject, PodSpec, Role } from './manifests.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
 const name = 'hiw-harbor-image-webhook-node-trust';
 
-interface Volume {
-  name: string;
-  hostPath?: { path: string; type: string };
-  configMap?: { name: string; items: { key: string; path: string }[] };
-  secret?: { secretName: string; items: { key: string; path: string }[] };
+interface DaemonSet extends KubeObject {
+  spec: { template: { spec: PodSpec & { tolerations?: object[] } } };
 }
-type DaemonSet = Deployment & {
-  spec: { template: { spec: { volumes: Volume[]; tolerations?: object[] } } };
-};
 
 function withTrust(nodeTrust: object): KubeObject[] {
   return render({
@@ -58,12 +52,12 @@ describe('helm template with nodeTrust', () => {
       'DaemonSet',
     );
     const container = containerOf(daemonSet.spec.template.spec, 'node-trust');
-    const volume = daemonSet.spec.template.spec.volumes.find((v) => v.hostPath !== undefined);
+    const volume = daemonSet.spec.template.spec.volumes!.find((v) => v.hostPath !== undefined);
     assert.deepEqual(volume?.hostPath, { path: '/var/tmp/n/certs.d', type: 'DirectoryOrCreate' });
     const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
     assert.equal(mount?.mountPath, '/var/tmp/n/certs.d');
     assert.equal(argValue(container.args ?? [], '--certs-dir'), '/var/tmp/n/certs.d');
-    assert.equal(daemonSet.spec.template.spec.volumes.filter((v) => v.hostPath).length, 1);
+    assert.equal(daemonSet.spec.template.spec.volumes!.filter((v) => v.hostPath).length, 1);
   });
 
   it('grants the container nothing beyond root on that one directory', () => {
@@ -78,7 +72,7 @@ describe('helm template with nodeTrust', () => {
   it('carries caBundle in a ConfigMap mounted as ca.crt', () => {
     const objects = withTrust({ caBundle: CA });
     assert.equal(oneOf<ConfigMap>(objects, 'ConfigMap', name).data['ca.crt'], CA);
-    const volume = oneOf<DaemonSet>(objects, 'DaemonSet').spec.template.spec.volumes.find(
+    const volume = oneOf<DaemonSet>(objects, 'DaemonSet').spec.template.spec.volumes!.find(
       (v) => v.name === 'ca',
     );
     assert.deepEqual(volume?.configMap, { name, items: [{ key: 'ca.crt', path: 'ca.crt' }] });
@@ -86,7 +80,7 @@ describe('helm template with nodeTrust', () => {
 
   it('reads the CA from an existing Secret or ConfigMap instead, rendering no ConfigMap of its own', () => {
     const fromSecret = withTrust({ existingSecret: { name: 'harbor-ca', key: 'ca.pem' } });
-    const volumes = oneOf<DaemonSet>(fromSecret, 'DaemonSet').spec.template.spec.volumes;
+    const volumes = oneOf<DaemonSet>(fromSecret, 'DaemonSet').spec.template.spec.volumes!;
     assert.deepEqual(volumes.find((v) => v.name === 'ca')?.secret, {
       secretName: 'harbor-ca',
       items: [{ key: 'ca.pem', path: 'ca.crt' }],
@@ -96,7 +90,7 @@ describe('helm template with nodeTrust', () => {
       0,
     );
     const fromConfigMap = withTrust({ existingConfigMap: { name: 'harbor-ca', key: 'bundle' } });
-    const cm = oneOf<DaemonSet>(fromConfigMap, 'DaemonSet').spec.template.spec.volumes.find(
+    const cm = oneOf<DaemonSet>(fromConfigMap, 'DaemonSet').spec.template.spec.volumes!.find(
       (v) => v.name === 'ca',
     );
     assert.deepEqual(cm?.configMap, {
