@@ -53,9 +53,11 @@ if [[ -z "${BUILD_BASE:-}" || -z "${RUNTIME_BASE:-}" ]]; then
   node_version="$("$node_bin" --version)"
   [[ "$node_version" == v24.* ]] || { log "$node_bin is $node_version, not Node 24"; exit 1; }
   npm_version="$(node -p 'require(process.argv[1]).version' "$npm_dir/package.json")"
-  key="$( { sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1; echo "$node_version $npm_version"; } | sha256sum | cut -c1-16)"
+  # Keyed by the recipe (the lines between the "bases" markers of this file) and the versions.
+  key="$( { sed -n '/^  # --- bases: begin/,/^  # --- bases: end/p' "${BASH_SOURCE[0]}"; echo "$node_version $npm_version"; } | sha256sum | cut -c1-16)"
   base_dir="$cache/image-base-$key"
   mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  # --- bases: begin
   if [[ ! -f "$base_dir/done" ]]; then
     log "making the local bases (Debian bookworm, node $node_version, npm $npm_version) in $base_dir"
     rm -rf "$base_dir" && mkdir -p "$base_dir"
@@ -67,16 +69,18 @@ if [[ -z "${BUILD_BASE:-}" || -z "${RUNTIME_BASE:-}" ]]; then
       --customize-hook="rm -rf \"\$1/var/cache/apt\"/*.bin \"\$1/var/lib/apt/lists\"/*" \
       bookworm "$base_dir/build.tar" "$mirror"
     # extract: unpack the packages only (no dpkg, no shell, no maintainer scripts), the way
-    # distroless is assembled; passwd/group give uid 65532 its name, /tmp its sticky bit.
+    # distroless is assembled (extract runs extract hooks, not customize hooks); passwd/group give
+    # uid 65532 its name, /tmp its sticky bit.
     mmdebstrap --quiet --variant=extract --include=libc6,libgcc-s1,libstdc++6 --skip=output/dev \
-      --customize-hook="install -D -m 0755 '$node_bin' \"\$1/nodejs/bin/node\"" \
-      --customize-hook="printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > \"\$1/etc/passwd\"" \
-      --customize-hook="printf 'root:x:0:\nnonroot:x:65532:\n' > \"\$1/etc/group\"" \
-      --customize-hook="install -d -m 1777 \"\$1/tmp\" && install -d -o 65532 -g 65532 \"\$1/home/nonroot\"" \
-      --customize-hook="rm -rf \"\$1/usr/share/doc\" \"\$1/usr/share/gcc\" \"\$1/usr/share/lintian\" \"\$1/var/cache/apt\" \"\$1/var/lib/apt\" \"\$1/etc/apt\"" \
+      --extract-hook="install -D -m 0755 '$node_bin' \"\$1/nodejs/bin/node\"" \
+      --extract-hook="printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > \"\$1/etc/passwd\"" \
+      --extract-hook="printf 'root:x:0:\nnonroot:x:65532:\n' > \"\$1/etc/group\"" \
+      --extract-hook="install -d -m 1777 \"\$1/tmp\" && install -d -o 65532 -g 65532 \"\$1/home/nonroot\"" \
+      --extract-hook="rm -rf \"\$1/usr/share/doc\" \"\$1/usr/share/gcc\" \"\$1/usr/share/lintian\"" \
       bookworm "$base_dir/runtime.tar" "$mirror"
     touch "$base_dir/done"
   fi
+  # --- bases: end
   # Imports a root filesystem tar as an image in buildah's storage, unless it is there.
   import_base() {
     local name="$1" tar="$2" path="$3"

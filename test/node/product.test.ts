@@ -1,0 +1,364 @@
+/**
+ * The product as users get it, on a real node (issue 13's scenarios 1, 2,
+ * 3 and 9): the image built from the Dockerfile and the chart installed
+ * from an OCI registry; a Deployment naming Docker Hub runs only because
+ * the webhook rewrote it to Harbor, injected the pull secret and the chart's
+ * node trust made containerd trust Harbor's CA; uninstall leaves nothing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { kubectl } from '../e2e/support/tools.ts';
+import { pollUntil } from '../e2e/support/wait.ts';
+import type { ClusterInfo } from '../cluster/cluster-info.ts';
+import { paths } from '../cluster/layout.ts';
+import {
+  buildImage,
+  helmOnNode,
+  installChart,
+  nodeValues,
+  pushChart,
+  pushImage,
+  RELEASE,
+  RELEASE_NAMESPACE,
+  writeValues,
+  type PushedProduct,
+} from '../cluster/product.ts';
+import { untrustRegistry } from '../cluster/registry.ts';
+import { pushTestImage, type PushedImage } from '../cluster/test-image.ts';
+import { nodeSkipReason, useNodeCluster } from './node-cluster.ts';
+
+const OPTED_IN = 'product-app';
+const PLAIN = 'product-plain';
+const FULLNAME = `${RELEASE}-harbor-image-webhook`;
+/** A tag of this run only: the node must pull it now, whatever an earlier run left cached. */
+const TAG = `run-${Date.now()}`;
+const DOCKER_HUB_IMAGE = `docker.io/library/hiw-hello:${TAG}`;
+
+interface PodStatus {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: {
+    containers: { image: string; imagePullPolicy: string }[];
+    imagePullSecrets?: { name: string }[];
+  };
+  status: {
+    phase: string;
+    containerStatuses?: {
+      imageID: string;
+      state: { waiting?: { reason: string; message?: string } };
+    }[];
+  };
+}
+
+function deployment(namespace: string, image: string): string {
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'hello', namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'hello' } },
+      template: {
+        metadata: { labels: { app: 'hello' } },
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'hello',
+              image,
+              securityContext: {
+                runAsNonRoot: true,
+                readOnlyRootFilesystem: true,
+                allowPrivilegeEscalation: false,
+              },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+describe('the shipped image and chart on a real node', { skip: nodeSkipReason }, () => {
+  const cluster = useNodeCluster(OPTED_IN);
+  const kube = (args: string[], input?: string): Promise<string> => cluster.kube(args, input);
+  let info: ClusterInfo;
+  let image: PushedProduct;
+  let chartUrl: string;
+  let workload: PushedImage;
+  let harborCa: string;
+
+  async function podsOf(namespace: string): Promise<PodStatus[]> {
+    const text = await kube(['get', 'pods', '-n', namespace, '-l', 'app=hello', '-o', 'json']);
+    return (JSON.parse(text) as { items: PodStatus[] }).items;
+  }
+
+  async function events(namespace: string, selector: string): Promise<string> {
+    return kube([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      `--field-selector=${selector}`,
+      '-o',
+      'jsonpath={range .items[*]}{.involvedObject.name} {.reason}: {.message}{"\\n"}{end}',
+    ]);
+  }
+
+  before(
+    async () => {
+      info = cluster.info();
+      // A reused cluster may hold an earlier run's release; this run starts from none.
+      await kubectl(info.kubeconfig, ['delete', 'namespace', PLAIN, '--ignore-not-found']);
+      await helmOnNode(info, [
+        'uninstall',
+        RELEASE,
+        '-n',
+        RELEASE_NAMESPACE,
+        '--ignore-not-found',
+        '--wait',
+      ]);
+      await untrustRegistry(info.registries.harbor.host);
+      await kube(['create', 'namespace', PLAIN]);
+      harborCa = await readFile(info.registries.harbor.caFile, 'utf8');
+      image = await pushImage(info, await buildImage());
+      chartUrl = await pushChart(info);
+      // Only Harbor holds it, under the proxy-cache project's path; Docker Hub is unreachable.
+      workload = await pushTestImage(info, {
+        registry: info.registries.harbor,
+        repository: 'dockerhub-proxy/library/hiw-hello',
+        tag: TAG,
+        message: 'pulled through Harbor',
+      });
+    },
+    { timeout: 40 * 60_000 },
+  );
+
+  after(
+    async () => {
+      await kubectl(info.kubeconfig, ['delete', 'namespace', PLAIN, '--wait=false']);
+    },
+    { timeout: 60_000 },
+  );
+
+  it(
+    'before install the node does not trust Harbor: a pull from it fails with an x509 error',
+    { timeout: 90_000 },
+    async () => {
+      await kube(
+        ['apply', '-f', '-'],
+        deployment(PLAIN, workload.reference).replace('"name":"hello"', '"name":"untrusted"'),
+      );
+      const failed = await pollUntil(
+        'the kubelet reports the failed pull',
+        async () => {
+          const text = await events(PLAIN, 'reason=Failed');
+          return /x509/.test(text) ? text : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      assert.match(failed, /x509: certificate signed by unknown authority/);
+      await kube(['delete', 'deployment', 'untrusted', '-n', PLAIN, '--wait=false']);
+    },
+  );
+
+  it(
+    'helm install from the OCI chart: 2 webhook replicas Available, cert hook Jobs completed, webhook registered with a CA bundle',
+    { timeout: 6 * 60_000 },
+    async () => {
+      const values = await writeValues('values.json', nodeValues(info, image, harborCa));
+      await installChart(info, chartUrl, values);
+      const available = await kube([
+        'get',
+        'deployment',
+        FULLNAME,
+        '-n',
+        RELEASE_NAMESPACE,
+        '-o',
+        'jsonpath={.status.availableReplicas}',
+      ]);
+      assert.equal(available, '2');
+      const pods = JSON.parse(
+        await kube([
+          'get',
+          'pods',
+          '-n',
+          RELEASE_NAMESPACE,
+          '-l',
+          'app.kubernetes.io/component=webhook',
+          '-o',
+          'json',
+        ]),
+      ) as { items: PodStatus[] };
+      for (const pod of pods.items) {
+        assert.ok(
+          pod.status.containerStatuses?.[0]?.imageID.endsWith(image.digest),
+          pod.metadata.name,
+        );
+      }
+      // The hook Jobs are deleted once they succeed (hook-succeeded); their events stay.
+      const completed = await events(RELEASE_NAMESPACE, 'involvedObject.kind=Job,reason=Completed');
+      for (const step of ['create', 'patch']) {
+        assert.match(completed, new RegExp(`^${FULLNAME}-cert-${step} Completed`, 'm'), completed);
+      }
+      const caBundle = await kube([
+        'get',
+        'mutatingwebhookconfiguration',
+        FULLNAME,
+        '-o',
+        'jsonpath={.webhooks[0].clientConfig.caBundle}',
+      ]);
+      const secretCa = await kube([
+        'get',
+        'secret',
+        `${FULLNAME}-tls`,
+        '-n',
+        RELEASE_NAMESPACE,
+        '-o',
+        'jsonpath={.data.ca\\.crt}',
+      ]);
+      assert.match(Buffer.from(caBundle, 'base64').toString(), /BEGIN CERTIFICATE/);
+      assert.equal(caBundle, secretCa);
+    },
+  );
+
+  it(
+    "node trust writes Harbor's hosts.toml and CA into containerd's certs.d",
+    { timeout: 90_000 },
+    async () => {
+      await kube([
+        'rollout',
+        'status',
+        `daemonset/${FULLNAME}-node-trust`,
+        '-n',
+        RELEASE_NAMESPACE,
+        '--timeout=60s',
+      ]);
+      const dir = join(paths.certsD, info.registries.harbor.host);
+      const ca = await pollUntil(
+        'node trust writes ca.crt',
+        async () =>
+          existsSync(join(dir, 'hosts.toml')) ? readFile(join(dir, 'ca.crt'), 'utf8') : undefined,
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      assert.equal(ca.trim(), harborCa.trim());
+      assert.match(
+        await readFile(join(dir, 'hosts.toml'), 'utf8'),
+        /ca = ".*\/harbor\.test\/ca\.crt"/,
+      );
+    },
+  );
+
+  it(
+    `a Deployment of ${DOCKER_HUB_IMAGE} in an opted-in namespace runs: rewritten to Harbor, pulled with the injected secret`,
+    { timeout: 4 * 60_000 },
+    async () => {
+      await kube(['label', 'namespace', OPTED_IN, 'harbor-image-webhook/enabled=true']);
+      // policy.pullSecretSync copies the release's pull Secret into the opted-in namespace.
+      await pollUntil(
+        'the pull secret is synced into the namespace',
+        async () => {
+          const result = await kubectl(info.kubeconfig, [
+            'get',
+            'secret',
+            'harbor-pull',
+            '-n',
+            OPTED_IN,
+          ]);
+          return result.code === 0 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      const logBefore = (await readFile(info.registries.harbor.logFile, 'utf8')).length;
+      await kube(['apply', '-f', '-'], deployment(OPTED_IN, DOCKER_HUB_IMAGE));
+      await kube(['rollout', 'status', 'deployment/hello', '-n', OPTED_IN, '--timeout=150s']);
+      const [pod] = await podsOf(OPTED_IN);
+      assert.ok(pod);
+      assert.equal(pod.status.phase, 'Running');
+      assert.equal(
+        pod.spec.containers[0]!.image,
+        `harbor.test/dockerhub-proxy/library/hiw-hello:${TAG}`,
+      );
+      assert.deepEqual(pod.spec.imagePullSecrets, [{ name: 'harbor-pull' }]);
+      assert.match(
+        pod.metadata.annotations?.['harbor-image-webhook/original-images'] ?? '',
+        /docker\.io\/library\/hiw-hello/,
+      );
+      assert.ok(pod.status.containerStatuses?.[0]?.imageID.endsWith(workload.digest));
+      // docker-registry logs the user only on failures: 401 without credentials, then 200 with
+      // the Pod's secret (the only credentials on the node).
+      const statuses = (await readFile(info.registries.harbor.logFile, 'utf8'))
+        .slice(logBefore)
+        .split('\n')
+        .filter((line) => line.includes(`/hiw-hello/manifests/${TAG} HTTP`))
+        .map((line) => / (\d{3}) \d+ "/.exec(line)?.[1]);
+      assert.deepEqual(statuses.slice(0, 2), ['401', '200'], info.registries.harbor.logFile);
+    },
+  );
+
+  it(
+    'the same Deployment in a namespace not opted in is left alone and cannot pull: ErrImagePull',
+    { timeout: 2 * 60_000 },
+    async () => {
+      await kube(['apply', '-f', '-'], deployment(PLAIN, DOCKER_HUB_IMAGE));
+      const pod = await pollUntil(
+        'the Pod fails to pull',
+        async () => {
+          const [found] = await podsOf(PLAIN);
+          const reason = found?.status.containerStatuses?.[0]?.state.waiting?.reason;
+          return reason === 'ErrImagePull' || reason === 'ImagePullBackOff' ? found : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 1_000 },
+      );
+      assert.equal(pod.spec.containers[0]!.image, DOCKER_HUB_IMAGE);
+      assert.equal(pod.spec.imagePullSecrets, undefined);
+      assert.match(await events(PLAIN, 'reason=Failed'), /ErrImagePull|docker\.io/);
+    },
+  );
+
+  it(
+    'helm uninstall leaves no webhook configuration, node trust files or Secrets of the release, and Pods still create',
+    { timeout: 4 * 60_000 },
+    async () => {
+      await helmOnNode(info, [
+        'uninstall',
+        RELEASE,
+        '-n',
+        RELEASE_NAMESPACE,
+        '--wait',
+        '--timeout',
+        '2m',
+      ]);
+      const configurations = await kube(['get', 'mutatingwebhookconfigurations', '-o', 'name']);
+      assert.doesNotMatch(configurations, new RegExp(FULLNAME));
+      const dir = join(paths.certsD, info.registries.harbor.host);
+      await pollUntil(
+        'node trust removes its files',
+        async () => (existsSync(dir) ? undefined : true),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+        },
+      );
+      // The TLS Secret made by the hook Job is not a release object and stays on purpose (a
+      // reinstall reuses it; charts/harbor-image-webhook/README.md#uninstall): nothing else may.
+      const secrets = await kube(['get', 'secrets', '-n', RELEASE_NAMESPACE, '-o', 'name']);
+      assert.deepEqual(secrets.trim().split('\n').filter(Boolean), [`secret/${FULLNAME}-tls`]);
+      await kube(['delete', 'secret', `${FULLNAME}-tls`, '-n', RELEASE_NAMESPACE]);
+      await kube(['delete', 'deployment', 'hello', '-n', OPTED_IN, '--wait=false']);
+      await kube(
+        ['apply', '-f', '-'],
+        deployment(OPTED_IN, DOCKER_HUB_IMAGE).replace('"name":"hello"', '"name":"after"'),
+      );
+      const pod = await pollUntil(
+        'a Pod is created without the webhook',
+        async () =>
+          (await podsOf(OPTED_IN)).find((found) => found.metadata.name.startsWith('after-')),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      assert.equal(pod.spec.containers[0]!.image, DOCKER_HUB_IMAGE);
+    },
+  );
+});
