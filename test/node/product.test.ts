@@ -32,6 +32,7 @@ import { nodeSkipReason, useNodeCluster } from './node-cluster.ts';
 
 const OPTED_IN = 'product-app';
 const PLAIN = 'product-plain';
+const NO_SECRET = 'product-no-secret';
 const FULLNAME = `${RELEASE}-harbor-image-webhook`;
 /** A tag of this run only: the node must pull it now, whatever an earlier run left cached. */
 const TAG = `run-${Date.now()}`;
@@ -51,6 +52,11 @@ interface PodStatus {
     }[];
   };
 }
+
+type EphemeralPod = PodStatus & {
+  spec: { ephemeralContainers?: { image: string }[] };
+  status: { ephemeralContainerStatuses?: { imageID: string }[] };
+};
 
 function deployment(namespace: string, image: string): string {
   return JSON.stringify({
@@ -111,7 +117,9 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
     async () => {
       info = cluster.info();
       // A reused cluster may hold an earlier run's release; this run starts from none.
-      await kubectl(info.kubeconfig, ['delete', 'namespace', PLAIN, '--ignore-not-found']);
+      for (const namespace of [PLAIN, NO_SECRET]) {
+        await kubectl(info.kubeconfig, ['delete', 'namespace', namespace, '--ignore-not-found']);
+      }
       await helmOnNode(info, [
         'uninstall',
         RELEASE,
@@ -138,7 +146,9 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
 
   after(
     async () => {
-      await kubectl(info.kubeconfig, ['delete', 'namespace', PLAIN, '--wait=false']);
+      for (const namespace of [PLAIN, NO_SECRET]) {
+        await kubectl(info.kubeconfig, ['delete', 'namespace', namespace, '--wait=false']);
+      }
     },
     { timeout: 60_000 },
   );
@@ -315,6 +325,110 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
       assert.equal(pod.spec.containers[0]!.image, DOCKER_HUB_IMAGE);
       assert.equal(pod.spec.imagePullSecrets, undefined);
       assert.match(await events(PLAIN, 'reason=Failed'), /ErrImagePull|docker\.io/);
+    },
+  );
+
+  it(
+    'kubectl debug adds an ephemeral container whose Docker Hub image is pulled through Harbor',
+    { timeout: 2 * 60_000 },
+    async () => {
+      const [pod] = await podsOf(OPTED_IN);
+      assert.ok(pod);
+      await kube([
+        'debug',
+        '-n',
+        OPTED_IN,
+        `pod/${pod.metadata.name}`,
+        `--image=${DOCKER_HUB_IMAGE}`,
+        '--container=debugger',
+        '--profile=restricted',
+      ]);
+      const debugged = await pollUntil(
+        'the ephemeral container is created',
+        async () => {
+          const found = JSON.parse(
+            await kube(['get', 'pod', pod.metadata.name, '-n', OPTED_IN, '-o', 'json']),
+          ) as EphemeralPod;
+          const status = found.status.ephemeralContainerStatuses?.[0];
+          return status?.imageID ? found : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 1_000 },
+      );
+      assert.equal(
+        debugged.spec.ephemeralContainers?.[0]?.image,
+        `harbor.test/dockerhub-proxy/library/hiw-hello:${TAG}`,
+      );
+      assert.ok(debugged.status.ephemeralContainerStatuses?.[0]?.imageID.endsWith(workload.digest));
+    },
+  );
+
+  it(
+    'an opted-in namespace whose Pods name a pull Secret it lacks: kubectl prints the warning, the pull gets 401, ImagePullBackOff',
+    { timeout: 2 * 60_000 },
+    async () => {
+      await kube(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: {
+            name: NO_SECRET,
+            labels: { 'harbor-image-webhook/enabled': 'true' },
+            annotations: { 'harbor-image-webhook/image-pull-secrets': 'harbor-missing' },
+          },
+        }),
+      );
+      // A tag the node has not pulled yet: a cached image would start without any secret.
+      const tag = `${TAG}-no-secret`;
+      await pushTestImage(info, {
+        registry: info.registries.harbor,
+        repository: 'dockerhub-proxy/library/hiw-hello',
+        tag,
+      });
+      const run = [
+        'run',
+        'hello',
+        '-n',
+        NO_SECRET,
+        `--image=docker.io/library/hiw-hello:${tag}`,
+        '--overrides={"spec":{"automountServiceAccountToken":false}}',
+      ];
+      // The webhook learns of the namespace's annotation from its watch: wait for it.
+      const warning = await pollUntil(
+        'the webhook applies the namespace annotation',
+        async () => {
+          const result = await kubectl(info.kubeconfig, [...run, '--dry-run=server', '-o', 'name']);
+          return /harbor-missing/.test(result.stderr) ? result.stderr : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 1_000 },
+      );
+      assert.match(
+        warning,
+        /Warning: imagePullSecret "harbor-missing" does not exist in namespace/,
+      );
+      const created = await kubectl(info.kubeconfig, run);
+      assert.equal(created.code, 0, created.stderr);
+      assert.match(created.stderr, /Warning: imagePullSecret "harbor-missing" does not exist/);
+      const failed = await pollUntil(
+        'the pull is refused',
+        async () => {
+          const text = await events(NO_SECRET, 'involvedObject.name=hello,reason=Failed');
+          return /401|nauthorized/.test(text) ? text : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      assert.match(failed, /401 Unauthorized|unauthorized/i);
+      await pollUntil(
+        'the Pod backs off',
+        async () => {
+          const pod = JSON.parse(
+            await kube(['get', 'pod', 'hello', '-n', NO_SECRET, '-o', 'json']),
+          ) as PodStatus;
+          const reason = pod.status.containerStatuses?.[0]?.state.waiting?.reason;
+          return reason === 'ImagePullBackOff' ? reason : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
     },
   );
 
