@@ -329,6 +329,59 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
   );
 
   it(
+    'pull policy on the real node: :latest pushed again runs the new digest in a new Pod; a pinned tag is not pulled again',
+    { timeout: 3 * 60_000 },
+    async () => {
+      const harbor = info.registries.harbor;
+      const runPod = async (name: string, image: string): Promise<PodStatus> => {
+        await kube([
+          'run',
+          name,
+          '-n',
+          OPTED_IN,
+          `--image=${image}`,
+          '--overrides={"spec":{"automountServiceAccountToken":false}}',
+        ]);
+        await kube([
+          'wait',
+          '-n',
+          OPTED_IN,
+          '--for=condition=Ready',
+          `pod/${name}`,
+          '--timeout=90s',
+        ]);
+        return JSON.parse(
+          await kube(['get', 'pod', name, '-n', OPTED_IN, '-o', 'json']),
+        ) as PodStatus;
+      };
+      const latest = async (message: string): Promise<PushedImage> =>
+        pushTestImage(info, {
+          registry: harbor,
+          repository: 'dockerhub-proxy/library/hiw-hello',
+          tag: 'latest',
+          message,
+        });
+      const first = await latest(`first ${TAG}`);
+      const pod1 = await runPod('latest-1', 'docker.io/library/hiw-hello');
+      assert.equal(pod1.spec.containers[0]!.imagePullPolicy, 'Always');
+      assert.ok(pod1.status.containerStatuses?.[0]?.imageID.endsWith(first.digest));
+      const second = await latest(`second ${TAG}`);
+      assert.notEqual(second.digest, first.digest);
+      const pod2 = await runPod('latest-2', 'docker.io/library/hiw-hello:latest');
+      assert.ok(pod2.status.containerStatuses?.[0]?.imageID.endsWith(second.digest));
+      // The run's pinned tag is on the node since scenario 2: IfNotPresent, no request at all.
+      const logBefore = (await readFile(harbor.logFile, 'utf8')).length;
+      const pinned = await runPod('pinned', DOCKER_HUB_IMAGE);
+      assert.equal(pinned.spec.containers[0]!.imagePullPolicy, 'IfNotPresent');
+      const requests = (await readFile(harbor.logFile, 'utf8'))
+        .slice(logBefore)
+        .split('\n')
+        .filter((line) => line.includes(`/hiw-hello/manifests/${TAG} HTTP`));
+      assert.deepEqual(requests, []);
+    },
+  );
+
+  it(
     'kubectl debug adds an ephemeral container whose Docker Hub image is pulled through Harbor',
     { timeout: 2 * 60_000 },
     async () => {
@@ -429,6 +482,96 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
         },
         { timeoutMs: 60_000, intervalMs: 1_000 },
       );
+    },
+  );
+
+  it(
+    "certificate renewal as the chart runs it (the CronJob's Job) replaces a lost certificate and CA key with a new CA: the caBundle changes and the webhook answers throughout",
+    { timeout: 4 * 60_000 },
+    async () => {
+      const tlsSecret = `${FULLNAME}-tls`;
+      const caBundle = (): Promise<string> =>
+        kube([
+          'get',
+          'mutatingwebhookconfiguration',
+          FULLNAME,
+          '-o',
+          'jsonpath={.webhooks[0].clientConfig.caBundle}',
+        ]);
+      const before = await caBundle();
+      // A fit serving certificate is kept and one due is reissued by the same CA (caBundle
+      // unchanged). With the certificate and the CA's key lost, create makes a new CA, keeping
+      // the old one in ca.crt while it is valid, and patch writes both to caBundle: the Pods'
+      // certificate (old CA) stays trusted until the kubelet brings them the new one.
+      // (tls.crt cannot be removed from a kubernetes.io/tls Secret: the CA certificate stands
+      // in for a lost one; it does not name the Service, so create must replace it.)
+      await kube([
+        'patch',
+        'secret',
+        tlsSecret,
+        '-n',
+        RELEASE_NAMESPACE,
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          { op: 'remove', path: '/data/ca.key' },
+          { op: 'replace', path: '/data/tls.crt', value: before },
+        ]),
+      ]);
+      await kube([
+        'create',
+        'job',
+        'renew-now',
+        `--from=cronjob/${FULLNAME}-cert-renewal`,
+        '-n',
+        RELEASE_NAMESPACE,
+      ]);
+      const probe = [
+        'run',
+        'probe',
+        '-n',
+        OPTED_IN,
+        `--image=${DOCKER_HUB_IMAGE}`,
+        '--dry-run=server',
+        '-o',
+        'jsonpath={.spec.containers[0].image}',
+      ];
+      const answers: string[] = [];
+      let completeAt: number | undefined;
+      // Every 0.5 s through the renewal and 20 s after it (the kubelet's Secret volume sync
+      // brings the new serving certificate to the Pods meanwhile).
+      for (const deadline = Date.now() + 150_000; Date.now() < deadline;) {
+        const result = await kubectl(info.kubeconfig, probe);
+        answers.push(result.code === 0 ? result.stdout : `exit ${result.code}: ${result.stderr}`);
+        if (completeAt === undefined) {
+          const status = await kubectl(info.kubeconfig, [
+            'get',
+            'job',
+            'renew-now',
+            '-n',
+            RELEASE_NAMESPACE,
+            '-o',
+            'jsonpath={.status.succeeded}',
+          ]);
+          if (status.stdout === '1') completeAt = Date.now();
+        } else if (Date.now() - completeAt > 20_000) {
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      assert.ok(completeAt, 'the renewal Job completed');
+      const rewritten = `harbor.test/dockerhub-proxy/library/hiw-hello:${TAG}`;
+      assert.deepEqual(
+        answers.filter((answer) => answer !== rewritten),
+        [],
+        `${answers.length} Pods admitted during the renewal`,
+      );
+      const after = await caBundle();
+      assert.notEqual(after, before);
+      const certificates = Buffer.from(after, 'base64')
+        .toString()
+        .match(/BEGIN CERTIFICATE/g);
+      assert.equal(certificates?.length, 2, 'the new CA and the old one, still valid');
     },
   );
 
