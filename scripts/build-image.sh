@@ -104,6 +104,13 @@ fi
 secrets=()
 if [[ -s "${NODE_EXTRA_CA_CERTS:-}" ]]; then secrets=(--secret "id=npm-ca,src=$NODE_EXTRA_CA_CERTS"); fi
 
+# vfs keeps a full copy of every layer: past ~10 GB drop the dangling ones (the layer cache of
+# older builds; the next build of changed sources is then a cold one).
+if [[ -d "$cache/buildah/root" ]] && (($(du -s "$cache/buildah/root" | cut -f1) > 10 * 1024 * 1024)); then
+  log "buildah storage over 10 GB: removing dangling images"
+  buildah "${storage[@]}" rmi --prune >/dev/null || true
+fi
+
 image="localhost/harbor-image-webhook:$version"
 layout="$cache/image-out/harbor-image-webhook"
 # buildah with vfs takes ~2 min even when every step is cached (it copies each stage's root):
