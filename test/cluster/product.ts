@@ -56,10 +56,14 @@ export interface PushedProduct {
   readonly digest: string;
 }
 
-/** Pushes the built image to `artifacts.test/<project>/harbor-image-webhook:<version>`. */
-export async function pushImage(info: ClusterInfo, layout: string): Promise<PushedProduct> {
+/** Pushes the built image to `artifacts.test/<project>/harbor-image-webhook:<tag>` (default: the version). */
+export async function pushImage(
+  info: ClusterInfo,
+  layout: string,
+  tag?: string,
+): Promise<PushedProduct> {
   const registry = info.registries.artifacts;
-  const tag = await productVersion();
+  tag ??= await productVersion();
   const repository = `${registry.host}/${ARTIFACT_PROJECT}/harbor-image-webhook`;
   await mkdir(PRODUCT_DIR, { recursive: true });
   const digestFile = join(PRODUCT_DIR, 'image.digest');

@@ -486,6 +486,86 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
   );
 
   it(
+    'helm upgrade to a new image tag and helm rollback while Pods are created every 0.5 s: none admitted without the rewrite, none refused',
+    { timeout: 8 * 60_000 },
+    async () => {
+      const layout = await buildImage();
+      const next = await pushImage(info, layout, `${image.tag}-next`);
+      let stop = false;
+      const answers: string[] = [];
+      const load = (async () => {
+        for (let i = 0; !stop && i < 1200; i++) {
+          const result = await kubectl(info.kubeconfig, [
+            'run',
+            'load',
+            '-n',
+            OPTED_IN,
+            `--image=${DOCKER_HUB_IMAGE}`,
+            '--dry-run=server',
+            '-o',
+            'jsonpath={.spec.containers[0].image}',
+          ]);
+          answers.push(result.code === 0 ? result.stdout : `exit ${result.code}: ${result.stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      })();
+      try {
+        const upgrade = ['--reuse-values', '--wait', '--timeout', '4m', '-n', RELEASE_NAMESPACE];
+        await helmOnNode(info, [
+          'upgrade',
+          RELEASE,
+          chartUrl,
+          '--version',
+          image.tag,
+          '--ca-file',
+          info.registries.artifacts.caFile,
+          '--set',
+          `image.tag=${next.tag}`,
+          ...upgrade,
+        ]);
+        const running = await kube([
+          'get',
+          'deployment',
+          FULLNAME,
+          '-n',
+          RELEASE_NAMESPACE,
+          '-o',
+          'jsonpath={.spec.template.spec.containers[0].image}',
+        ]);
+        assert.match(running, new RegExp(`:${next.tag}@`));
+        await helmOnNode(info, [
+          'rollback',
+          RELEASE,
+          '1',
+          '--wait',
+          '--timeout',
+          '4m',
+          '-n',
+          RELEASE_NAMESPACE,
+        ]);
+        await kube([
+          'rollout',
+          'status',
+          `deployment/${FULLNAME}`,
+          '-n',
+          RELEASE_NAMESPACE,
+          '--timeout=120s',
+        ]);
+      } finally {
+        stop = true;
+        await load;
+      }
+      const rewritten = `harbor.test/dockerhub-proxy/library/hiw-hello:${TAG}`;
+      assert.ok(answers.length > 20, `${answers.length} Pods created during upgrade and rollback`);
+      assert.deepEqual(
+        answers.filter((answer) => answer !== rewritten),
+        [],
+        `of ${answers.length} Pods created during upgrade and rollback`,
+      );
+    },
+  );
+
+  it(
     "certificate renewal as the chart runs it (the CronJob's Job) replaces a lost certificate and CA key with a new CA: the caBundle changes and the webhook answers throughout",
     { timeout: 4 * 60_000 },
     async () => {
