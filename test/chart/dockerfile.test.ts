@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { argsOf, envPairs, execForm, parseDockerfile } from './dockerfile.ts';
+import { argsOf, envPairs, execForm, globalArgs, parseDockerfile } from './dockerfile.ts';
 import type { Stage } from './dockerfile.ts';
 import { render, repoRoot } from './helm.ts';
 import { allOf, containerOf, oneOf } from './manifests.ts';
 import type { Deployment, Job } from './manifests.ts';
 
-const stages = parseDockerfile(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+const dockerfileText = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfileText);
 const runtime: Stage = stages.at(-1)!;
 
 /** The last exec-form value of ENTRYPOINT or CMD in the runtime stage. */
@@ -42,6 +43,16 @@ describe('the Dockerfile', () => {
     for (const { image } of stages) {
       if (stageNames.has(image)) continue;
       assert.match(image, /^[^@\s]+:[^@\s]+@sha256:[a-f0-9]{64}$/, image);
+    }
+  });
+
+  it('takes every base image from a build argument, so a build without the public registries can swap it', () => {
+    const stageNames = new Set(stages.map((stage) => stage.name).filter(Boolean));
+    const args = globalArgs(dockerfileText);
+    for (const { written } of stages) {
+      if (stageNames.has(written)) continue;
+      const name = /^\$\{(\w+)\}$/.exec(written)?.[1];
+      assert.ok(name !== undefined && args.has(name), `FROM ${written} is a global ARG`);
     }
   });
 

@@ -9,7 +9,10 @@ export interface Instruction {
 
 /** One build stage: its FROM image, its `AS` name and its instructions after FROM. */
 export interface Stage {
+  /** The image with global build arguments replaced by their defaults. */
   image: string;
+  /** The image as written after FROM (`${BUILD_BASE}` stays as it is). */
+  written: string;
   name: string | undefined;
   instructions: Instruction[];
 }
@@ -31,8 +34,31 @@ function logicalLines(text: string): string[] {
   return lines;
 }
 
+/** `${NAME}` and `$NAME` in `value`, replaced from `defaults` (unknown names left as written). */
+function substitute(value: string, defaults: ReadonlyMap<string, string>): string {
+  return value.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (whole, braced?: string, bare?: string) => defaults.get(braced ?? bare ?? '') ?? whole,
+  );
+}
+
+/**
+ * The global build arguments (ARG before the first FROM) with their defaults, as FROM sees them
+ * when no --build-arg overrides them.
+ */
+export function globalArgs(text: string): Map<string, string> {
+  const defaults = new Map<string, string>();
+  for (const line of logicalLines(text)) {
+    if (/^FROM\s/i.test(line)) break;
+    const arg = /^ARG\s+(\w+)(?:=(\S*))?$/i.exec(line);
+    if (arg) defaults.set(arg[1]!, arg[2] ?? '');
+  }
+  return defaults;
+}
+
 /** Parses a Dockerfile into its stages; instructions before the first FROM (ARG) are dropped. */
 export function parseDockerfile(text: string): Stage[] {
+  const defaults = globalArgs(text);
   const stages: Stage[] = [];
   for (const line of logicalLines(text)) {
     const match = /^(\S+)\s+(.*)$/s.exec(line);
@@ -41,7 +67,13 @@ export function parseDockerfile(text: string): Stage[] {
     const args = match[2]!;
     if (keyword === 'FROM') {
       const from = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
-      stages.push({ image: from?.[1] ?? args, name: from?.[2], instructions: [] });
+      const written = from?.[1] ?? args;
+      stages.push({
+        image: substitute(written, defaults),
+        written,
+        name: from?.[2],
+        instructions: [],
+      });
     } else {
       stages.at(-1)?.instructions.push({ keyword, args });
     }

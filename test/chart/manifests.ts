@@ -49,6 +49,7 @@ export interface Volume {
   configMap?: { name: string; items?: { key: string; path: string }[] };
   secret?: { secretName: string; items?: { key: string; path: string }[] };
   emptyDir?: object;
+  hostPath?: { path: string; type?: string };
 }
 
 export interface LabelSelectorRequirement {

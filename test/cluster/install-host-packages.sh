@@ -2,13 +2,14 @@
 # Install the Debian packages the real-node cluster runs (test/cluster):
 # the container runtime, CNI plugins, iptables for kube-proxy, the registry
 # server standing in for Harbor, skopeo to push test images, socat to reach
-# the apiserver from the host and htpasswd for the registry's users. Idempotent:
+# the apiserver from the host and htpasswd for the registry's users; buildah and
+# mmdebstrap build the product's image without a daemon (npm run image). Idempotent:
 # apt is only asked when something is missing. Needs root.
 set -euo pipefail
 
-packages=(containerd runc containernetworking-plugins iptables docker-registry skopeo socat apache2-utils)
+packages=(containerd runc containernetworking-plugins iptables docker-registry skopeo socat apache2-utils buildah mmdebstrap)
 # The command (or file) each package provides, to see what is missing without apt.
-probes=(/usr/bin/containerd /usr/sbin/runc /usr/lib/cni/bridge /usr/sbin/iptables /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/socat /usr/bin/htpasswd)
+probes=(/usr/bin/containerd /usr/sbin/runc /usr/lib/cni/bridge /usr/sbin/iptables /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/socat /usr/bin/htpasswd /usr/bin/buildah /usr/bin/mmdebstrap)
 
 missing=()
 for i in "${!packages[@]}"; do
