@@ -99,10 +99,15 @@ if [[ -z "${BUILD_BASE:-}" || -z "${RUNTIME_BASE:-}" ]]; then
   import_base "$RUNTIME_BASE" "$base_dir/runtime.tar" /nodejs/bin:/usr/bin:/bin
 fi
 
-# The npm registry may sit behind a TLS-inspecting proxy whose CA only the host trusts
-# (NODE_EXTRA_CA_CERTS, as here): hand it to the build's npm as the optional npm-ca secret.
+# The npm registry may sit behind a TLS-inspecting proxy whose CA only the host trusts: hand the
+# host's CA file to the build's npm as the optional npm-ca secret. The first of NODE_EXTRA_CA_CERTS
+# (as here), npm's own `cafile` setting and the system bundle that exists is used, so a CI run
+# whose environment lacks the variable still builds.
+npm_ca="${NODE_EXTRA_CA_CERTS:-}"
+if [[ ! -s "$npm_ca" ]]; then npm_ca="$(npm config get cafile 2>/dev/null || true)"; fi
+if [[ ! -s "$npm_ca" ]]; then npm_ca=/etc/ssl/certs/ca-certificates.crt; fi
 secrets=()
-if [[ -s "${NODE_EXTRA_CA_CERTS:-}" ]]; then secrets=(--secret "id=npm-ca,src=$NODE_EXTRA_CA_CERTS"); fi
+if [[ -s "$npm_ca" ]]; then secrets=(--secret "id=npm-ca,src=$npm_ca"); fi
 
 # vfs keeps a full copy of every layer: past ~10 GB drop the dangling ones (the layer cache of
 # older builds; the next build of changed sources is then a cold one).
