@@ -226,10 +226,12 @@ describe('a real node', { skip: nodeSkipReason }, () => {
           .split('\n')
           .filter((line) => line.includes(`/manifests/${image.digest} HTTP`))
           .map((line) => / (\d{3}) \d+ "/.exec(line)?.[1]);
+        // The kubelet may first try without the secret while its Node authorizer has not yet
+        // linked the new Pod to it (401, back-off, 401, 200): only the first and last count.
         assert.deepEqual(
-          statuses.slice(0, 2),
+          [statuses[0], statuses.at(-1)],
           ['401', '200'],
-          `manifest requests in ${harbor.logFile}`,
+          `manifest requests ${statuses.join(', ')} in ${harbor.logFile}`,
         );
       } finally {
         // Untrusted again: a reused cluster starts the next run as this one did.
