@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { optInSelector } from '../kube/opt-in-label.ts';
-import { DEFAULT_PREVIEW_LIMITS } from '../preview/preview-limits.ts';
+import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits } from '../preview/preview-limits.ts';
 import { LOG_LEVELS } from '../server/logger.ts';
 
 export interface ServeConfig {
@@ -29,12 +29,12 @@ export interface ServeConfig {
   readonly preview?: Partial<PreviewFlags>;
 }
 
-/** The /preview limits `serve` takes as flags. */
-export interface PreviewFlags {
+/** The /preview limits `serve` takes as flags: the parser's limits but its token bound, plus body and time. */
+export interface PreviewFlags extends Pick<
+  PreviewLimits,
+  'maxYamlBytes' | 'maxDocuments' | 'maxObjects'
+> {
   readonly maxBodyBytes: number;
-  readonly maxYamlBytes: number;
-  readonly maxDocuments: number;
-  readonly maxObjects: number;
   readonly timeoutMs: number;
 }
 
