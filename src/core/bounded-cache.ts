@@ -53,11 +53,6 @@ export class BoundedCache<V> {
   get usedBytes(): number {
     return this.#usedBytes;
   }
-
-  clear(): void {
-    this.#entries.clear();
-    this.#usedBytes = 0;
-  }
 }
 
 const identities = new WeakMap<object, number>();
