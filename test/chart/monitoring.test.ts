@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { stringify } from 'yaml';
-import { releaseName, releaseNamespace, render, templateRaw } from './helm.ts';
+import { chartDir, releaseName, releaseNamespace, render, templateRaw } from './helm.ts';
 import { allOf, containerOf, oneOf } from './manifests.ts';
 import type {
+  ConfigMap,
   Deployment,
   KubeObject,
   NetworkPolicy,
@@ -221,5 +222,95 @@ describe('the PrometheusRule', () => {
       /SUCCESS: 6 rules found/,
     );
     assert.match(runPromtool(promtool, ['test', 'rules', RULES_TESTS_FILE]), /SUCCESS/);
+  });
+});
+
+describe('the Grafana dashboard', () => {
+  const dashboardFile = join(chartDir, 'files', 'grafana-dashboard.json');
+
+  it('is rendered only when enabled, as a ConfigMap the Grafana sidecar picks up', () => {
+    assert.deepEqual(
+      allOf<ConfigMap>(render(), 'ConfigMap').filter((map) =>
+        map.metadata.name.endsWith('dashboard'),
+      ),
+      [],
+    );
+    const map = oneOf<ConfigMap>(
+      render({ grafanaDashboard: { enabled: true } }),
+      'ConfigMap',
+      `${fullname}-dashboard`,
+    );
+    assert.equal(map.metadata.namespace, releaseNamespace);
+    assert.equal(map.metadata.labels?.['grafana_dashboard'], '1');
+    assert.deepEqual(Object.keys(map.data), ['harbor-image-webhook.json']);
+    assert.deepEqual(
+      JSON.parse(map.data['harbor-image-webhook.json'] ?? ''),
+      JSON.parse(readFileSync(dashboardFile, 'utf8')),
+    );
+  });
+
+  it("takes the sidecar's label, folder annotation and namespace from the values", () => {
+    const map = oneOf<ConfigMap>(
+      render({
+        grafanaDashboard: {
+          enabled: true,
+          namespace: 'monitoring',
+          // Helm merges maps: null removes the default label.
+          labels: { dashboards: 'platform', grafana_dashboard: null },
+          annotations: { grafana_folder: 'Kubernetes' },
+        },
+      }),
+      'ConfigMap',
+      `${fullname}-dashboard`,
+    );
+    assert.equal(map.metadata.namespace, 'monitoring');
+    assert.equal(map.metadata.labels?.['dashboards'], 'platform');
+    assert.equal(map.metadata.labels?.['grafana_dashboard'], undefined);
+    assert.deepEqual(map.metadata.annotations, { grafana_folder: 'Kubernetes' });
+  });
+
+  it('is a dashboard whose every panel queries the chosen data source, namespace and job', () => {
+    interface Panel {
+      id: number;
+      type: string;
+      title: string;
+      gridPos: { x: number; y: number; w: number; h: number };
+      datasource?: { uid: string };
+      targets?: { expr: string; datasource: { uid: string } }[];
+    }
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as {
+      uid: string;
+      panels: Panel[];
+      templating: { list: { name: string }[] };
+    };
+    assert.equal(dashboard.uid, 'harbor-image-webhook');
+    assert.deepEqual(
+      dashboard.templating.list.map((variable) => variable.name),
+      ['datasource', 'namespace', 'job'],
+    );
+    const ids = dashboard.panels.map((panel) => panel.id);
+    assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+    for (const panel of dashboard.panels) {
+      assert.ok(panel.gridPos.x + panel.gridPos.w <= 24, `${panel.title} fits the grid`);
+      if (panel.type === 'row') continue;
+      assert.equal(panel.datasource?.uid, '${datasource}', panel.title);
+      assert.ok((panel.targets ?? []).length > 0, `${panel.title} has queries`);
+      for (const target of panel.targets ?? []) {
+        assert.equal(target.datasource.uid, '${datasource}', panel.title);
+        assert.match(target.expr, /namespace=~"\$namespace",job=~"\$job"/, panel.title);
+      }
+    }
+    const titles = dashboard.panels.map((panel) => panel.title);
+    for (const title of [
+      'Admission reviews by outcome',
+      '/mutate latency',
+      'Image decisions by outcome',
+      'Errors',
+      'Serving certificate expires in',
+      'Pull-secret sync writes by result',
+      'Memory',
+      'Event-loop lag',
+    ])
+      assert.ok(titles.includes(title), title);
   });
 });
