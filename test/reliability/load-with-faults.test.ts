@@ -312,9 +312,7 @@ describe('load with certificate and policy faults', () => {
         reloads,
         h2Sessions: h2.reduce((sum, client) => sum + client.sessions(), 0),
         serverRssMiB: { before: rssMiB(before), after: rssMiB(after) },
-        serverHeapUsedMiB: Math.round(
-          after.value('nodejs_heap_size_used_bytes') / 2 ** 20,
-        ),
+        serverHeapUsedMiB: Math.round(after.value('nodejs_heap_size_used_bytes') / 2 ** 20),
         serverOpenFds: {
           before: before.value('process_open_fds'),
           after: after.value('process_open_fds'),
