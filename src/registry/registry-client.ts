@@ -123,7 +123,11 @@ class HarborRegistryClient implements RegistryClient {
       timer = setTimeout(resolve, Math.max(0, budgetMs), undefined);
     });
     const observe = (result: LookupResult): void => {
-      this.#onLookup?.(result, (performance.now() - started) / 1000);
+      try {
+        this.#onLookup?.(result, (performance.now() - started) / 1000);
+      } catch {
+        // A failing metrics hook must not fail an admission: lookupAll never rejects.
+      }
     };
     try {
       const entries = await Promise.all(

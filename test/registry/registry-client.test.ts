@@ -452,4 +452,13 @@ describe('registry client against real registries', () => {
     await registry.lookupAll([parseRef(app.reference)], 5000);
     assert.deepEqual([...observed.slice(0, 2).sort(), observed[2]], ['found', 'missing', 'cached']);
   });
+
+  it('still answers when the observer throws', async () => {
+    const registry = client(basic, {
+      onLookup: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    assert.equal((await lookUp(registry, parseRef(app.reference))).status, 'found');
+  });
 });
