@@ -5,7 +5,9 @@
  * (ca.crt of the TLS Secret), and checks that the patch moves the image to
  * `--harbor-host` (or to exactly `--expect`). With `--client-certificate-required`
  * (the chart passes it when clientCA is set) it checks instead that /mutate
- * refuses this client, which has no certificate, while /readyz answers.
+ * refuses this client, which has no certificate, while /readyz answers. It
+ * connects to the ClusterIP in `<SERVICE>_SERVICE_HOST` when the kubelet set it,
+ * so it needs no cluster DNS.
  *
  *   node dist/scripts/admission-check.js --url https://SERVICE.NAMESPACE.svc:443 --ca-file FILE
  *       --image nginx:1.25 --harbor-host HOST [--expect IMAGE] [--namespace NS]
@@ -17,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { parseArgs } from 'node:util';
 import { admissionReviewFor, judgeAnswer } from './admission-check/review.ts';
+import { serviceAddress } from './admission-check/service-address.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -58,17 +61,28 @@ interface Answer {
   readonly body: string;
 }
 
-/** One HTTPS request to `url` + `path`, trusting only `ca`; rejects on TLS or network errors. */
+/**
+ * One HTTPS request to `url` + `path`, trusting only `ca` and verifying the certificate for the
+ * URL's host name, connected to the Service's ClusterIP from the environment when the kubelet
+ * gave one (no DNS needed); rejects on TLS or network errors.
+ */
 function send(path: string, ca: string, body?: string): Promise<Answer> {
   const url = new URL(path, required('url'));
+  const service = serviceAddress(url.hostname, process.env);
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      url,
       {
+        hostname: service?.address ?? url.hostname,
+        port: url.port === '' ? 443 : Number(url.port),
+        path: url.pathname,
+        servername: url.hostname,
         method: body === undefined ? 'GET' : 'POST',
         ca,
         agent: false,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          host: url.host,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
       },
       (response) => {
         let text = '';
@@ -117,7 +131,9 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const target = new URL(url).origin;
+  const parsed = new URL(url);
+  const service = serviceAddress(parsed.hostname, process.env);
+  const target = `${parsed.origin}${service ? ` (${service.address} from ${service.variable})` : ''}`;
   try {
     const ca = await readFile(required('ca-file'), 'utf8');
     const passed = values['client-certificate-required']

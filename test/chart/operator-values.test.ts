@@ -366,6 +366,8 @@ describe('the helm test Pod', () => {
     assert.equal(pod.metadata.labels?.['app.kubernetes.io/component'], 'test');
     assert.equal(pod.spec.restartPolicy, 'Never');
     assert.equal(pod.spec.automountServiceAccountToken, false);
+    // The script connects to <SERVICE>_SERVICE_HOST: no cluster DNS needed.
+    assert.equal((pod.spec as { enableServiceLinks?: boolean }).enableServiceLinks, true);
     const container = containerOf(pod.spec, 'admission-check');
     assert.equal(container.image, webhookContainer(objects).image);
     assert.deepEqual(container.command, ['node', 'dist/scripts/admission-check.js']);

@@ -18,9 +18,12 @@ interface Run {
   readonly stderr: string;
 }
 
-function runCheck(args: readonly string[]): Promise<Run> {
+function runCheck(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -68,6 +71,16 @@ describe('admission-check (helm test) against the real server', () => {
       run.stdout,
       /admission-check passed against https:\/\/localhost:\d+: nginx:1\.25 -> harbor\.example\.com\/dockerhub-proxy\/library\/nginx:1\.25/,
     );
+  });
+
+  it('connects to the ClusterIP the kubelet puts in <SERVICE>_SERVICE_HOST, still verifying the host name', async () => {
+    const viaEnv = await runCheck(args({}), { LOCALHOST_SERVICE_HOST: '127.0.0.1' });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.match(viaEnv.stdout, /\(127\.0\.0\.1 from LOCALHOST_SERVICE_HOST\)/);
+    // An address nothing listens on proves the variable, not the name, chose where to connect.
+    const elsewhere = await runCheck(args({}), { LOCALHOST_SERVICE_HOST: '127.0.0.2' });
+    assert.equal(elsewhere.code, 1);
+    assert.match(elsewhere.stderr, /127\.0\.0\.2 from LOCALHOST_SERVICE_HOST.*ECONNREFUSED/);
   });
 
   it('passes when the rewrite is exactly the expected image', async () => {
