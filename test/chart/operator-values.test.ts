@@ -88,13 +88,13 @@ describe('extraArgs, extraEnv, extraVolumes and extraVolumeMounts', () => {
     const args = webhookContainer(
       render({
         clientCA: { configMapName: 'apiserver-ca' },
-        extraArgs: ['--preview-max-bytes', '1048576', '--host=$(HOST_IP)'],
+        extraArgs: ['--preview-max-body-bytes', '1048576', '--host=$(HOST_IP)'],
       }),
     ).args;
     assert.deepEqual(args?.slice(-5), [
       '--client-ca-file',
       '/etc/harbor-image-webhook/client-ca/ca.crt',
-      '--preview-max-bytes',
+      '--preview-max-body-bytes',
       '1048576',
       '--host=$(HOST_IP)',
     ]);
