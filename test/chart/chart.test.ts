@@ -181,6 +181,7 @@ describe('helm template with the default values', () => {
       `Job/${fullname}-cert-create`,
       `Job/${fullname}-cert-patch`,
       `MutatingWebhookConfiguration/${fullname}`,
+      `Pod/${fullname}-test`,
       `PodDisruptionBudget/${fullname}`,
       `Role/${certHookName}`,
       `Role/${certRenewalName}`,
@@ -211,7 +212,7 @@ describe('helm template with the default values', () => {
 
   it('runs every Pod non-root as 65532 with a read-only root filesystem and no capabilities', () => {
     const templates = podTemplates(defaults());
-    assert.equal(templates.length, 4, 'the Deployment, two hook Jobs and the CronJob');
+    assert.equal(templates.length, 5, 'the Deployment, two hook Jobs, the CronJob, the test Pod');
     for (const { owner, template } of templates) {
       assert.deepEqual(template.spec.securityContext, hardenedPod, owner);
       const containers = [...(template.spec.initContainers ?? []), ...template.spec.containers];
@@ -332,13 +333,13 @@ describe('helm template with the default values', () => {
     ]);
   });
 
-  it('never lets the Service select the cert bootstrap Pods', () => {
+  it('never lets the Service select the cert bootstrap Pods nor the helm test Pod', () => {
     const objects = defaults();
     const selector = Object.entries(oneOf<Service>(objects, 'Service').spec.selector);
     for (const { owner, template } of podTemplates(objects)) {
       const labels = template.metadata.labels ?? {};
       const selected = selector.every(([key, value]) => labels[key] === value);
-      assert.equal(selected, !owner.startsWith('Job/') && !owner.startsWith('CronJob/'), owner);
+      assert.equal(selected, owner.startsWith('Deployment/'), owner);
     }
   });
 
