@@ -3,6 +3,7 @@
  * registration's `namespaceSelector` uses it), checked at start-up so that a
  * typo fails `serve` instead of making every list fail later.
  */
+import { OptInState } from '../core/inventory.ts';
 
 export const DEFAULT_OPT_IN_LABEL = 'harbor-image-webhook/enabled=true';
 
@@ -13,10 +14,6 @@ export const DEFAULT_OPT_IN_LABEL = 'harbor-image-webhook/enabled=true';
  * Reserved: an opt-in label may not use it as its own value.
  */
 export const AUDIT_VALUE = 'audit';
-
-/** Whether a namespace's labels put it in, in audit mode, or out. */
-export const OptInState = { enabled: 'enabled', audit: 'audit', off: 'off' } as const;
-export type OptInState = (typeof OptInState)[keyof typeof OptInState];
 
 /** The state `labels` give a namespace under the opt-in label `label` (`key=value`, checked). */
 export function optInState(
