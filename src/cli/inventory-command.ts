@@ -35,10 +35,13 @@ export const INVENTORY_USAGE = `usage: harbor-image-webhook inventory --config F
   kubeconfig, 4 cluster unreachable, credentials refused or forbidden.
 
 example:
-  harbor-image-webhook inventory --config policy.yaml -A
-  NAMESPACE   OPT-IN    IMAGE                    CONTAINERS   ACTION    DETAIL
-  shop        audit     nginx:1.25               2            rewrite   to harbor.example.com/dockerhub-proxy/library/nginx:1.25
-  shop        audit     quay.io/prometheus/node  1            leave     no rule matches "quay.io/prometheus/node"; left unchanged`;
+  $ harbor-image-webhook inventory --config policy.yaml -A
+  NAMESPACE   OPT-IN    IMAGE                                                   CONTAINERS   ACTION    DETAIL
+  payments    enabled   harbor.example.com/dockerhub-proxy/library/nginx:1.25   1            leave     already on the Harbor host; left unchanged
+  shop        audit     nginx:1.25                                              2            rewrite   to harbor.example.com/dockerhub-proxy/library/nginx:1.25
+  shop        audit     quay.io/prometheus/node-exporter:v1.8.2                 1            leave     no rule matches "quay.io/prometheus/node-exporter"; left unchanged
+
+  2 namespaces, 3 Pods: 1 image to rewrite (2 containers), 2 images left (2 containers)`;
 
 const EXIT = { done: 0, configuration: 3, cluster: 4 } as const;
 

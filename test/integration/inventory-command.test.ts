@@ -145,7 +145,7 @@ describe('inventory on the command line, before a cluster answers', () => {
     assert.match(run.stdout, /usage: harbor-image-webhook inventory --config FILE/);
     assert.match(
       run.stdout,
-      /example:\n {2}harbor-image-webhook inventory --config policy\.yaml -A/,
+      /example:\n {2}\$ harbor-image-webhook inventory --config policy\.yaml -A/,
     );
   });
 });
