@@ -36,6 +36,9 @@ import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
 import { badRequest } from './http-errors.ts';
 
+/** Where the registration's audit entry sends `<opt-in key>=audit` namespaces. */
+export const AUDIT_PATH = '/audit';
+
 export interface MutateRouteOptions {
   readonly state: LiveState;
   readonly metrics: WebhookMetrics;
@@ -103,7 +106,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       );
       return badRequest(reply, admission.problem);
     }
-    const audited = request.routeOptions.url === '/audit' ? auditAdmission(admission) : undefined;
+    const audited = request.routeOptions.url === AUDIT_PATH ? auditAdmission(admission) : undefined;
     const answer = audited?.admission ?? admission;
     record(counters, admissionRequest, answer, audited);
     admissionLog.info(
@@ -124,7 +127,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, answer.verdict);
   };
   app.post<{ Body: Buffer | undefined }>('/mutate', review);
-  app.post<{ Body: Buffer | undefined }>('/audit', review);
+  app.post<{ Body: Buffer | undefined }>(AUDIT_PATH, review);
 }
 
 type ReviewHandler = RouteHandlerMethod<
