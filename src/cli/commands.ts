@@ -9,6 +9,7 @@ import { UsageError } from '../config/serve-config.ts';
 const USAGE = `usage:
   harbor-image-webhook serve   --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
   harbor-image-webhook preview --config FILE -f MANIFEST|- [-n NAMESPACE] [-o json|yaml|diff]
+  harbor-image-webhook inventory --config FILE [-n NAMESPACE | -A] [-o table|json]
   harbor-image-webhook <command> --help`;
 
 interface Command {
@@ -27,6 +28,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   preview: async () => {
     const { runPreview, PREVIEW_USAGE } = await import('./preview-command.ts');
     return { run: runPreview, usage: PREVIEW_USAGE };
+  },
+  inventory: async () => {
+    const { runInventory, INVENTORY_USAGE } = await import('./inventory-command.ts');
+    return { run: runInventory, usage: INVENTORY_USAGE };
   },
 };
 

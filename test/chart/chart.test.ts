@@ -80,13 +80,23 @@ function webhookContainer(objects: readonly KubeObject[]): Container {
   return containerOf(deployment(objects).spec.template.spec, 'webhook');
 }
 
+/** The enforcing entry (path /mutate); {@link webhookAt} finds any entry by path. */
 function webhookOf(objects: readonly KubeObject[]): Webhook {
+  const webhook = webhookAt(objects, '/mutate');
+  assert.ok(webhook, 'no webhook entry with path /mutate');
+  return webhook;
+}
+
+function webhookAt(objects: readonly KubeObject[], path: string): Webhook | undefined {
   const configuration = oneOf<MutatingWebhookConfiguration>(
     objects,
     'MutatingWebhookConfiguration',
   );
-  assert.equal(configuration.webhooks.length, 1);
-  return configuration.webhooks[0]!;
+  const matching = configuration.webhooks.filter(
+    (webhook) => webhook.clientConfig.service.path === path,
+  );
+  assert.ok(matching.length <= 1, `more than one webhook entry with path ${path}`);
+  return matching[0];
 }
 
 function expression(
@@ -419,6 +429,26 @@ describe('helm template with the default values', () => {
     });
   });
 
+  it('sends namespaces labelled harbor-image-webhook/enabled=audit to /audit, which never fails a Pod nor is reinvoked', () => {
+    const objects = defaults();
+    const audit = webhookAt(objects, '/audit');
+    assert.ok(audit);
+    const enforcing = webhookOf(objects);
+    assert.equal(audit.name, 'audit.pods.harbor-image-webhook.io');
+    assert.equal(audit.failurePolicy, 'Ignore');
+    assert.equal(audit.reinvocationPolicy, 'Never');
+    assert.deepEqual(audit.clientConfig.service, {
+      ...enforcing.clientConfig.service,
+      path: '/audit',
+    });
+    assert.deepEqual(audit.rules, enforcing.rules);
+    assert.deepEqual(audit.objectSelector, enforcing.objectSelector);
+    assert.deepEqual(audit.namespaceSelector.matchExpressions, [
+      { key: 'harbor-image-webhook/enabled', operator: 'In', values: ['audit'] },
+      ...enforcing.namespaceSelector.matchExpressions.slice(1),
+    ]);
+  });
+
   it('skips only Pods labelled harbor-image-webhook/skip=true', () => {
     assert.deepEqual(webhookOf(defaults()).objectSelector.matchExpressions, [
       { key: 'harbor-image-webhook/skip', operator: 'NotIn', values: ['true'] },
@@ -689,6 +719,36 @@ describe('helm template with custom selectors', () => {
       matchExpressions.some((requirement) => requirement.key === 'harbor-image-webhook/enabled'),
       false,
     );
+  });
+
+  it('puts namespaces in audit mode by the configured opt-in key with the value audit', () => {
+    const audit = webhookAt(objects(), '/audit');
+    assert.deepEqual(
+      expression(audit?.namespaceSelector.matchExpressions ?? [], 'mirror.example.com/harbor'),
+      {
+        key: 'mirror.example.com/harbor',
+        operator: 'In',
+        values: ['audit'],
+      },
+    );
+  });
+
+  it('renders no audit entry when auditValue is empty', () => {
+    const rendered = render({ webhook: { namespaceSelector: { auditValue: '' } } });
+    assert.equal(webhookAt(rendered, '/audit'), undefined);
+    assert.ok(webhookOf(rendered));
+  });
+
+  it('refuses an auditValue equal to the opt-in value, which would both mutate and audit', () => {
+    const result = helm([
+      'template',
+      releaseName,
+      chartDir,
+      '--set-string',
+      'webhook.namespaceSelector.auditValue=true',
+    ]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /auditValue must differ from optInLabel.value/);
   });
 
   it('adds the extra excluded namespaces once each after kube-system and the release namespace', () => {
