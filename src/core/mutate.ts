@@ -34,6 +34,8 @@ export const ChangeReason = {
   originalImages: 'original-images',
   /** Reported by the preview when the namespace lacks an injected pull Secret. */
   secretMissing: 'secret-missing',
+  /** Reported by the preview for a container that names no image. */
+  noImage: 'no-image',
 } as const;
 export type ChangeReason = (typeof ChangeReason)[keyof typeof ChangeReason];
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { describeBadGlob } from './glob.ts';
 import { labelSelectorSchema } from './label-selector.ts';
+import { describePolicyIssues, formatPath, type PolicyProblem } from './policy-problems.ts';
 import { isRegistryHost } from './reference.ts';
 
 // Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
@@ -91,29 +92,19 @@ export type OnErrorMode = PolicyDocument['onError'];
 
 export type ValidatedPolicy =
   | { readonly ok: true; readonly document: PolicyDocument }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly problems: readonly string[];
+      /** The same problems with the path of each, so a caller can point at the line. */
+      readonly located: readonly PolicyProblem[];
+    };
 
-/** Validates parsed policy data; problems read `field: reason`, e.g. `rules[2].match: must not be empty`. */
+/** Validates parsed policy data; problems read like `rules[1].project is required`. */
 export function validatePolicyDocument(data: unknown): ValidatedPolicy {
-  const result = policySchema.safeParse(data);
+  const result = policySchema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, document: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.flatMap((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`)
-        : [`${formatPath(issue.path)}: ${issue.message}`],
-    ),
-  };
+  const located = describePolicyIssues(result.error.issues, policySchema);
+  return { ok: false, problems: located.map((problem) => problem.message), located };
 }
 
-/** `rules[2].match` from a zod issue path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(document)';
-  return path
-    .map((key, index) => {
-      if (typeof key === 'number') return `[${key}]`;
-      return index === 0 ? String(key) : `.${String(key)}`;
-    })
-    .join('');
-}
+export { formatPath };

@@ -11,6 +11,7 @@ import { planPod } from '../core/pod-plan.ts';
 import type { Policy } from '../core/policy.ts';
 import { isJsonObject } from '../core/json-object.ts';
 import type { ManifestObject } from './manifest-documents.ts';
+import { imagelessContainers } from './imageless-containers.ts';
 import { findPodTemplate } from './workload-templates.ts';
 
 const { applyPatch, deepClone } = fastJsonPatch;
@@ -85,6 +86,7 @@ function previewObject(
   const secretsPath = toPointer([...located.path, 'spec', 'imagePullSecrets']);
   const changes = [
     ...plan.mutation.changes,
+    ...imagelessContainers(located.template, located.path),
     ...plan.missingSecrets.map((secret) => ({
       path: secretsPath,
       from: secret,

@@ -2,10 +2,11 @@
  * Starts the webhook: loads the policy and certificate (refusing to start on
  * either problem), builds the app, listens, and keeps both reloaded from disk.
  */
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { readFileAs } from '../config/file-access-error.ts';
 import { loadPolicyFile } from '../config/policy-file.ts';
 import type { ServeConfig } from '../config/serve-config.ts';
+import { ExitCode, UserError } from '../config/user-error.ts';
 import { buildApp } from './app.ts';
 import { trackConnections } from './connection-tracker.ts';
 import type { Logger } from './logger.ts';
@@ -36,13 +37,19 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const { policy, content: policyContent } = await loadPolicyFile(config.configFile);
   const tls = await loadTls(config, logger);
   const clientCaPem =
-    config.clientCaFile === undefined ? undefined : await readFile(config.clientCaFile);
+    config.clientCaFile === undefined
+      ? undefined
+      : await readFileAs('--client-ca-file', config.clientCaFile);
   const previewToken =
     config.previewTokenFile === undefined
       ? undefined
-      : (await readFile(config.previewTokenFile, 'utf8')).trim();
+      : (await readFileAs('--preview-token-file', config.previewTokenFile)).toString('utf8').trim();
   if (previewToken === '')
-    throw new Error(`${config.previewTokenFile}: the preview token file is empty`);
+    throw new UserError(
+      ExitCode.configuration,
+      `--preview-token-file ${JSON.stringify(config.previewTokenFile)}: the file is empty`,
+      { hint: 'write the token into it, or leave the flag out to serve /preview without one' },
+    );
   const state: LiveState = {
     policy,
     policyText: policyContent.toString('utf8'),
@@ -73,7 +80,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const connections = trackConnections(app);
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
     await namespaces?.stop();
-    throw error;
+    throw describeListenError(error, config);
   });
   const port = (app.server.address() as AddressInfo).port;
   const metricsListener = await openMetricsPort(config, metrics, logger).catch(
@@ -181,11 +188,40 @@ async function loadTls(
     return { credentials: checked.credentials, selfSignedCaPem: issued.caPem };
   }
   const [certificatePem, privateKeyPem] = await Promise.all([
-    readFile(config.tlsCertFile),
-    readFile(config.tlsKeyFile),
+    readFileAs('--tls-cert file', config.tlsCertFile),
+    readFileAs('--tls-key file', config.tlsKeyFile),
   ]);
   const checked = checkTlsPair(certificatePem, privateKeyPem, new Date());
   if (!checked.ok)
-    throw new Error(`${config.tlsCertFile}, ${config.tlsKeyFile}: ${checked.problem}`);
+    throw new UserError(
+      ExitCode.configuration,
+      `--tls-cert ${JSON.stringify(config.tlsCertFile)}, --tls-key ${JSON.stringify(config.tlsKeyFile)}: ${checked.problem}`,
+      {
+        hint: 'give a PEM certificate and its own PEM private key (`node scripts/cert-bootstrap.ts local --out-dir DIR` makes a pair), or neither for a self-signed one',
+      },
+    );
   return { credentials: checked.credentials, selfSignedCaPem: undefined };
+}
+
+/** A port in use, a privileged port or a foreign address: the operator's to fix, said in their terms. */
+function describeListenError(error: unknown, config: ServeConfig): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  const known: Readonly<Record<string, [string, string]>> = {
+    EADDRINUSE: [
+      `cannot listen on ${where}: the address is already in use`,
+      'stop the process that holds it (`ss -ltnp`) or choose another --port',
+    ],
+    EACCES: [
+      `cannot listen on ${where}: permission denied`,
+      'ports below 1024 need privileges; choose --port 8443',
+    ],
+    EADDRNOTAVAIL: [
+      `cannot listen on ${where}: no interface of this machine has that address`,
+      "choose --host 127.0.0.1, 0.0.0.0 or one of this machine's addresses",
+    ],
+  };
+  const entry = code === undefined ? undefined : known[code];
+  if (entry === undefined) return error;
+  return new UserError(ExitCode.io, entry[0], { hint: entry[1], cause: error });
 }

@@ -262,6 +262,8 @@ describe('helm template with the default values', () => {
       '/etc/harbor-image-webhook/tls/tls.crt',
       '--tls-key',
       '/etc/harbor-image-webhook/tls/tls.key',
+      '--host',
+      '0.0.0.0',
       '--port',
       '8443',
       '--log-level',
