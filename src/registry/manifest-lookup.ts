@@ -10,6 +10,7 @@
 import type { Agent } from 'node:https';
 import { LookupStatus, type RegistryLookup } from '../core/registry-lookup.ts';
 import type { ImageReference } from '../core/reference.ts';
+import { parseAuthChallenges } from './auth-challenge.ts';
 import { pullScope, RegistryAuthError, type RegistryAuth } from './registry-auth.ts';
 import {
   RegistryRequestError,
@@ -54,10 +55,16 @@ export function classifyManifestResponse(
       detail: 'HTTP 404: no such repository or manifest',
     };
   }
-  return { status: LookupStatus.unavailable, reason: describeRefusal(status, hasCredentials) };
+  return { status: LookupStatus.unavailable, reason: describeRefusal(response, hasCredentials) };
 }
 
-function describeRefusal(status: number, hasCredentials: boolean): string {
+function describeRefusal(response: RegistryResponse, hasCredentials: boolean): string {
+  const { status } = response;
+  if (status === 401 && insufficientScope(response)) {
+    // Harbor answers so both when the robot lacks pull permission and when the
+    // project does not exist: a token service grants nothing on an unknown project.
+    return 'no pull access (HTTP 401 insufficient_scope): the project does not exist or the credentials may not pull from it';
+  }
   if (status === 401) {
     return hasCredentials
       ? 'credentials refused (HTTP 401)'
@@ -67,6 +74,13 @@ function describeRefusal(status: number, hasCredentials: boolean): string {
   if (status === 429) return 'rate limited (HTTP 429)';
   if (status >= 500) return `registry error (HTTP ${status})`;
   return `unexpected answer (HTTP ${status})`;
+}
+
+/** Whether a 401 says the token lacked the scope (RFC 6750 `error="insufficient_scope"`). */
+function insufficientScope(response: RegistryResponse): boolean {
+  return parseAuthChallenges(joinedHeader(response.headers['www-authenticate']) ?? '').some(
+    (challenge) => challenge.params['error'] === 'insufficient_scope',
+  );
 }
 
 /** The URL of `reference`'s manifest on `host`. */
@@ -95,12 +109,14 @@ export async function lookUpManifest(
       },
     });
   try {
-    let response = await head(await auth.authorizationFor(scope, signal));
+    const sent = await auth.authorizationFor(scope, signal);
+    let response = await head(sent);
     if (response.status === 401) {
       const answer = await auth.answerChallenge(
         joinedHeader(response.headers['www-authenticate']),
         scope,
         signal,
+        sent,
       );
       if (!answer.ok) return { status: LookupStatus.unavailable, reason: answer.reason };
       response = await head(answer.authorization);

@@ -85,12 +85,14 @@ export class RegistryAuth {
   /**
    * Answers a 401's `WWW-Authenticate` for `scope`: remembers the challenge
    * and returns the header to retry with (a new token even if one was cached:
-   * the registry just refused it).
+   * the registry just refused it). `sent` is the `Authorization` the refused
+   * request carried: Basic credentials that were just refused are not sent again.
    */
   async answerChallenge(
     header: string | undefined,
     scope: string | undefined,
     signal: AbortSignal,
+    sent?: string,
   ): Promise<ChallengeAnswer> {
     const challenge = chooseChallenge(parseAuthChallenges(header ?? ''));
     if (challenge === undefined) {
@@ -101,7 +103,9 @@ export class RegistryAuth {
       if (this.#credentials === undefined) {
         return { ok: false, reason: 'the registry requires credentials and none are configured' };
       }
-      return { ok: true, authorization: basicAuthorization(this.#credentials) };
+      const authorization = basicAuthorization(this.#credentials);
+      if (sent === authorization) return { ok: false, reason: 'credentials refused (HTTP 401)' };
+      return { ok: true, authorization };
     }
     try {
       return {
