@@ -5,7 +5,8 @@
  *   at once while one background request refreshes it (stale-while-
  *   revalidate): a tag Harbor had a minute ago almost certainly still
  *   exists, and a Harbor outage during the stale window does not turn found
- *   images into unavailable ones.
+ *   images into unavailable ones (a failed refresh holds the next one for
+ *   2 s, so a dead Harbor is not asked once per admission).
  * - `missing`: at most min(30 s, cacheSeconds), so an image copied into
  *   Harbor is found soon after (the issue's contract).
  * - `unavailable`: {@link UNAVAILABLE_SECONDS} (2 s). A dead or hanging Harbor
@@ -28,14 +29,18 @@ const ENTRY_OVERHEAD_BYTES = 200;
 /** A cached answer and whether it is past its freshness. */
 export interface CachedLookup {
   readonly lookup: RegistryLookup;
-  /** Past `cacheSeconds` but within the stale window: serve it and refresh. */
+  /** Past `cacheSeconds` but within the stale window: served, and due for a refresh. */
   readonly stale: boolean;
+  /** Start a background refresh now (stale, and no refresh failed in the last 2 s). */
+  readonly refresh: boolean;
 }
 
 interface Entry {
   readonly lookup: RegistryLookup;
   readonly freshUntilMs: number;
   readonly staleUntilMs: number;
+  /** After a failed refresh: no new one before this, so a dead Harbor is not asked per admission. */
+  readonly refreshNotBeforeMs: number;
 }
 
 /** How long a result stays fresh and how long it may be served stale, in seconds. */
@@ -81,33 +86,41 @@ export class LookupCache {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     const now = this.#now();
-    if (now < entry.freshUntilMs) return { lookup: entry.lookup, stale: false };
-    if (now < entry.staleUntilMs) return { lookup: entry.lookup, stale: true };
+    if (now < entry.freshUntilMs) return { lookup: entry.lookup, stale: false, refresh: false };
+    if (now < entry.staleUntilMs) {
+      return { lookup: entry.lookup, stale: true, refresh: now >= entry.refreshNotBeforeMs };
+    }
     return undefined;
   }
 
   /**
    * Records a fresh answer. An unavailable answer does not replace a found
-   * one still in its stale window: that one stays served until it runs out.
+   * one still in its stale window: that one stays served until it runs out,
+   * and the next refresh waits {@link UNAVAILABLE_SECONDS}.
    */
   set(key: string, lookup: RegistryLookup): void {
     const now = this.#now();
     if (lookup.status === LookupStatus.unavailable) {
       const previous = this.#entries.get(key);
-      if (previous?.lookup.status === LookupStatus.found && now < previous.staleUntilMs) return;
+      if (previous?.lookup.status === LookupStatus.found && now < previous.staleUntilMs) {
+        this.#store(key, { ...previous, refreshNotBeforeMs: now + UNAVAILABLE_SECONDS * 1000 });
+        return;
+      }
     }
     const lifetime = cacheLifetime(lookup.status, this.#cacheSeconds);
     if (lifetime.fresh <= 0 && lifetime.stale <= 0) return;
     const freshUntilMs = now + lifetime.fresh * 1000;
-    this.#entries.set(
-      key,
-      {
-        lookup: asCached(lookup),
-        freshUntilMs,
-        staleUntilMs: freshUntilMs + lifetime.stale * 1000,
-      },
-      ENTRY_OVERHEAD_BYTES + 2 * (key.length + JSON.stringify(lookup).length),
-    );
+    this.#store(key, {
+      lookup: asCached(lookup),
+      freshUntilMs,
+      staleUntilMs: freshUntilMs + lifetime.stale * 1000,
+      refreshNotBeforeMs: 0,
+    });
+  }
+
+  #store(key: string, entry: Entry): void {
+    const bytes = ENTRY_OVERHEAD_BYTES + 2 * (key.length + JSON.stringify(entry.lookup).length);
+    this.#entries.set(key, entry, bytes);
   }
 
   get size(): number {

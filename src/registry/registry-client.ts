@@ -130,7 +130,7 @@ class HarborRegistryClient implements RegistryClient {
         [...byKey].map(async ([key, reference]): Promise<[string, RegistryLookup]> => {
           const cached = this.#cache.get(key);
           if (cached !== undefined) {
-            if (cached.stale) void this.#request(key, reference);
+            if (cached.refresh) void this.#request(key, reference);
             observe('cached');
             return [key, cached.lookup];
           }

@@ -18,7 +18,11 @@ describe('lookup cache policy', () => {
   it('keeps found fresh for cacheSeconds, then stale for as long again, then forgets it', () => {
     const { cache, advance } = cacheAt(300);
     cache.set('k', found);
-    assert.deepEqual(cache.get('k'), { lookup: { ...found, cached: true }, stale: false });
+    assert.deepEqual(cache.get('k'), {
+      lookup: { ...found, cached: true },
+      stale: false,
+      refresh: false,
+    });
     advance(299.9);
     assert.equal(cache.get('k')?.stale, false);
     advance(0.2);
@@ -32,7 +36,7 @@ describe('lookup cache policy', () => {
   it('keeps missing for at most 30 s, and never stale', () => {
     const { cache, advance } = cacheAt(300);
     cache.set('k', missing);
-    assert.deepEqual(cache.get('k'), { lookup: { ...missing, cached: true }, stale: false });
+    assert.deepEqual(cache.get('k')?.lookup, { ...missing, cached: true });
     advance(30);
     assert.equal(cache.get('k'), undefined);
     assert.deepEqual(cacheLifetime('missing', 10), { fresh: 10, stale: 0 });
@@ -49,12 +53,19 @@ describe('lookup cache policy', () => {
     assert.equal(cache.get('k'), undefined);
   });
 
-  it('an unavailable refresh does not replace a found result still servable', () => {
+  it('an unavailable refresh keeps a found result servable and holds the next refresh for 2 s', () => {
     const { cache, advance } = cacheAt(60);
     cache.set('k', found);
     advance(61);
+    assert.equal(cache.get('k')?.refresh, true);
     cache.set('k', unavailable);
-    assert.deepEqual(cache.get('k'), { lookup: { ...found, cached: true }, stale: true });
+    assert.deepEqual(cache.get('k'), {
+      lookup: { ...found, cached: true },
+      stale: true,
+      refresh: false,
+    });
+    advance(2);
+    assert.equal(cache.get('k')?.refresh, true);
   });
 
   it('a missing refresh replaces a found result: the image was deleted', () => {
