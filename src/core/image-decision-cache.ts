@@ -12,7 +12,7 @@ import { identityOf, BoundedCache } from './bounded-cache.ts';
 import { decideImage, explainDecision, finalImage, type ImageDecision } from './image-decision.ts';
 import type { Policy, VerifyPolicy } from './policy.ts';
 import { lookupKey, type RegistryLookup } from './registry-lookup.ts';
-import { lookupTarget, verifies, verifyDecision } from './verification.ts';
+import { lookupTarget, verifies, verifyDecision, type LookupResults } from './verification.ts';
 
 /** About 18,000 decisions of typical images (measured ~900 bytes each); far below the chart's 256 MiB limit. */
 export const DECISION_CACHE_BUDGET_BYTES = 16 * 1024 * 1024;
@@ -82,6 +82,20 @@ function derive(decision: ImageDecision): MemoizedDecision {
  */
 const verified = new WeakMap<MemoizedDecision, Map<string, MemoizedDecision>>();
 const MAX_ANSWERS_PER_DECISION = 16;
+
+/**
+ * {@link decideImageMemoized}, verified with `lookups` when the policy
+ * verifies and the caller looked up (admission, a verifying preview).
+ */
+export function decideImageVerified(
+  image: string,
+  policy: Policy,
+  lookups: LookupResults | undefined,
+): MemoizedDecision {
+  const memoized = decideImageMemoized(image, policy);
+  if (lookups === undefined || memoized.lookupKey === undefined) return memoized;
+  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), policy.verify);
+}
 
 /** {@link verifyDecision} of a memoized decision, itself memoized. */
 export function verifyMemoized(

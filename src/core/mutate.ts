@@ -5,11 +5,7 @@
  */
 import type { Operation } from 'fast-json-patch';
 import { deniesPod, finalReference, warnsAuthor, type ImageDecision } from './image-decision.ts';
-import {
-  decideImageMemoized,
-  verifyMemoized,
-  type MemoizedDecision,
-} from './image-decision-cache.ts';
+import { decideImageMemoized, decideImageVerified } from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
 import { planOriginalImages, type RecordPlan } from './original-images.ts';
 import type { Policy } from './policy.ts';
@@ -236,7 +232,7 @@ function planContainer(
   const image = container.image;
   // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
   if (image === undefined) return;
-  const { decision, finalImage: to, explanation } = decideContainerImage(image, policy, at.lookups);
+  const { decision, finalImage: to, explanation } = decideImageVerified(image, policy, at.lookups);
   const containerPath = at.path;
   plan.decisions.push({ container, decision });
   plan.changes.push({
@@ -284,17 +280,6 @@ function planPullPolicy(
       `would set ${wanted.to}: ${wanted.because})`,
   );
   return undefined;
-}
-
-/** The memoized decision for `image`, verified with the lookups when there are any. */
-function decideContainerImage(
-  image: string,
-  policy: Policy,
-  lookups: LookupResults | undefined,
-): MemoizedDecision {
-  const memoized = decideImageMemoized(image, policy);
-  if (lookups === undefined || memoized.lookupKey === undefined) return memoized;
-  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), policy.verify);
 }
 
 /** The warning or the refusal the Pod's author gets for a decision, if any. */

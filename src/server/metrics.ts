@@ -18,6 +18,8 @@ export interface WebhookMetrics {
   readonly watchRestarts: Counter<'collection' | 'reason'>;
   readonly reloads: Counter<'kind' | 'result'>;
   readonly certificateExpiry: Gauge;
+  readonly registryLookups: Counter<'result'>;
+  readonly registryLookupDuration: Histogram;
 }
 
 /** Creates the metrics of one server, with Node's process metrics included. */
@@ -42,13 +44,13 @@ export function createMetrics(): WebhookMetrics {
     }),
     admissionReviews: new Counter({
       name: `${PREFIX}admission_reviews_total`,
-      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, invalid, error).',
+      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, denied, invalid, error).',
       labelNames: ['operation', 'outcome'],
       registers,
     }),
     imageDecisions: new Counter({
       name: `${PREFIX}image_decisions_total`,
-      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference, rewrite-invalid).',
+      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference, rewrite-invalid, kept-missing, kept-unavailable, denied-missing, denied-unavailable).',
       labelNames: ['outcome'],
       registers,
     }),
@@ -78,6 +80,18 @@ export function createMetrics(): WebhookMetrics {
     certificateExpiry: new Gauge({
       name: `${PREFIX}tls_certificate_expiry_timestamp_seconds`,
       help: 'Unix time at which the serving certificate expires.',
+      registers,
+    }),
+    registryLookups: new Counter({
+      name: `${PREFIX}registry_lookups_total`,
+      help: 'Image references looked up in Harbor (verify), by result (found, missing, unavailable, cached).',
+      labelNames: ['result'],
+      registers,
+    }),
+    registryLookupDuration: new Histogram({
+      name: `${PREFIX}registry_lookup_duration_seconds`,
+      help: 'Time Harbor took to answer one lookup that was not served from the cache (verify).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
   };

@@ -12,6 +12,7 @@ import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
 import { watchPolicyFile } from './policy-reloader.ts';
+import { startRegistryWiring, type BuildClient, type RegistryWiring } from './registry-wiring.ts';
 import { DEFAULT_PREVIEW_SETTINGS } from './preview-runner.ts';
 import { checkTlsPair, secureContextOptions, type TlsCredentials } from './tls-credentials.ts';
 import { watchTlsFiles } from './tls-reloader.ts';
@@ -28,7 +29,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+/** Parts a test may replace. */
+export interface ServerParts {
+  /** Builds the Harbor client for verify; by default src/registry's, from the policy's files. */
+  readonly buildRegistryClient?: BuildClient;
+}
+
+/** Loaded only when a policy verifies: mode off never loads the registry client. */
+const buildRegistryClient: BuildClient = async (policy, onLookup) =>
+  (await import('./registry-client-factory.ts')).buildRegistryClient(policy, onLookup);
+
+export async function startServer(
+  config: ServeConfig,
+  logger: Logger,
+  parts: ServerParts = {},
+): Promise<RunningServer> {
   const startedAt = performance.now();
   const { policy, content: policyContent } = await loadPolicyFile(config.configFile);
   const tls = await loadTls(config, logger);
@@ -47,6 +62,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   };
   const metrics = createMetrics();
   metrics.certificateExpiry.set(tls.credentials.notAfter.getTime() / 1000);
+  const registry = await startRegistry(config, { state, metrics, logger }, parts);
   // Listening starts at once; /readyz says "not ready" until the namespace cache has synced.
   // Imported only when used: @kubernetes/client-node alone doubles start-up time and idle RSS.
   const namespaces =
@@ -69,6 +85,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   });
   const connections = trackConnections(app);
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+    registry.close();
     await namespaces?.stop();
     throw error;
   });
@@ -81,6 +98,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       state,
       metrics,
       logger,
+      onReload: (reloaded) => void registry.apply(reloaded),
     }),
     ...(config.tlsCertFile === undefined || config.tlsKeyFile === undefined
       ? []
@@ -107,6 +125,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       port,
       harborHost: policy.harborHost,
       rules: policy.rules.length,
+      verify: policy.verify.mode,
       certificateNotAfter: tls.credentials.notAfter.toISOString(),
       startupMs: Math.round(performance.now() - startedAt),
     },
@@ -121,9 +140,33 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     close: async () => {
       for (const stop of stopWatches) stop();
       await connections.drainAndClose();
+      registry.close();
       await namespaces?.stop();
     },
   };
+}
+
+/**
+ * The Harbor client wiring, with the client built when the policy verifies.
+ * The files the policy names must be usable, like the policy itself (the
+ * server never starts half-configured); Harbor itself need not answer.
+ */
+async function startRegistry(
+  config: ServeConfig,
+  server: { state: LiveState; metrics: WebhookMetrics; logger: Logger },
+  parts: ServerParts,
+): Promise<RegistryWiring> {
+  const registry = startRegistryWiring({
+    ...server,
+    intervalMs: config.reloadIntervalMs,
+    build: parts.buildRegistryClient ?? buildRegistryClient,
+  });
+  const problems = await registry.apply(server.state.policy);
+  if (problems.length > 0) {
+    registry.close();
+    throw new Error(`${config.configFile}: verify: ${problems.join('; ')}`);
+  }
+  return registry;
 }
 
 async function loadTls(
