@@ -86,7 +86,7 @@ describe('Registry verification', { skip: localOnlySkipReason() }, () => {
     assert.match(
       applied.stderr,
       new RegExp(
-        `Warning: containers\\[0\\] "web": Harbor does not have ${missing.replaceAll('.', '\\.')} \\(MANIFEST_UNKNOWN\\); left unchanged \\(verify\\.onMissing: keep\\)`,
+        `Warning: containers\\[0\\] "web": Harbor does not have ${missing.replaceAll('.', '\\.')} \\([^)]+\\); left unchanged \\(verify\\.onMissing: keep\\)`,
       ),
     );
     const stored = await core.readNamespacedPod({ name: 'shop', namespace });
