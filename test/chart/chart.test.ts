@@ -371,6 +371,13 @@ describe('helm template with the default values', () => {
         { matchExpressions: [{ key: 'cnpg.io/podRole', operator: 'Exists' }] },
         { matchLabels: { application: 'spilo' } },
       ],
+      verify: {
+        mode: 'off',
+        onMissing: 'keep',
+        onUnavailable: 'keep',
+        budgetMs: 500,
+        cacheSeconds: 300,
+      },
     });
   });
 
@@ -987,6 +994,13 @@ describe('helm template with a full policy', () => {
         source: 'harbor-image-webhook/harbor-pull',
         name: 'harbor-pull',
         pruneOnOptOut: false,
+      },
+      verify: {
+        mode: 'exists',
+        onMissing: 'deny',
+        onUnavailable: 'rewrite',
+        budgetMs: 800,
+        cacheSeconds: 60,
       },
     };
     const configMap = oneOf<ConfigMap>(render({ policy }), 'ConfigMap', `${fullname}-policy`);
