@@ -46,7 +46,11 @@ describe('the verify policy', () => {
       verify: '{cacheSeconds: -1}',
       problem: /^verify\.cacheSeconds: /,
     },
-    { name: 'an unknown field', verify: '{mdoe: pin}', problem: /^verify\.mdoe: unknown field; did you mean "mode"\?$/ },
+    {
+      name: 'an unknown field',
+      verify: '{mdoe: pin}',
+      problem: /^verify\.mdoe: unknown field; did you mean "mode"\?$/,
+    },
   ];
   for (const c of refused) {
     it(`refuses ${c.name}, naming the field`, () => {
