@@ -1,5 +1,6 @@
 /** Parsing `cert-bootstrap <command> [flags]` into typed options; every mistake is a {@link UsageError}. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { secretPath } from '../../src/core/policy-schema.ts';
 import {
   certificateSettingFlags,
   readCertificateSettings,
@@ -8,6 +9,7 @@ import {
 import type { CreateOptions } from './create.ts';
 import type { LocalOptions } from './local.ts';
 import { FailurePolicy, type PatchOptions } from './patch.ts';
+import type { UninstallOptions } from './uninstall.ts';
 import { UsageError } from './usage.ts';
 
 /** A command ready to run. */
@@ -15,7 +17,8 @@ export type CommandLine =
   | { command: 'help' }
   | { command: 'create'; options: CreateOptions; kubeconfig: string | undefined }
   | { command: 'patch'; options: PatchOptions; kubeconfig: string | undefined }
-  | { command: 'local'; options: LocalOptions };
+  | { command: 'local'; options: LocalOptions }
+  | { command: 'uninstall'; options: UninstallOptions; kubeconfig: string | undefined };
 
 const clusterFlags = {
   namespace: { type: 'string' },
@@ -37,6 +40,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       return parsePatch(rest);
     case 'local':
       return parseLocal(rest);
+    case 'uninstall':
+      return parseUninstall(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
@@ -106,6 +111,32 @@ function parseLocal(args: readonly string[]): CommandLine {
       outDir: required('--out-dir', values['out-dir']),
       dnsNames: dns.dnsNames,
       ipAddresses: ip.ipAddresses,
+    },
+  };
+}
+
+function parseUninstall(args: readonly string[]): CommandLine {
+  const values = parseFlags(args, {
+    ...clusterFlags,
+    'secret-name': { type: 'string', multiple: true, default: [] },
+    'pull-secret-source': { type: 'string' },
+  });
+  const source = values['pull-secret-source'];
+  if (source !== undefined && !secretPath.safeParse(source).success) {
+    throw new UsageError(
+      `--pull-secret-source must be namespace/name of a Secret, not ${JSON.stringify(source)}`,
+    );
+  }
+  const [sourceNamespace = '', sourceName = ''] = source?.split('/') ?? [];
+  return {
+    command: 'uninstall',
+    kubeconfig: values.kubeconfig,
+    options: {
+      namespace: required('--namespace', values.namespace),
+      secretNames: values['secret-name'].filter((name) => name !== ''),
+      pullSecretSource:
+        source === undefined ? undefined : { namespace: sourceNamespace, name: sourceName },
+      dryRun: values['dry-run'],
     },
   };
 }

@@ -11,9 +11,13 @@ Commands:
   local   Write ca.crt, ca.key, tls.crt, tls.key into a directory, without a cluster.
           --out-dir DIR [--dns localhost]... [--ip 127.0.0.1]... [--key-algorithm ...]
           [--validity-days 365] [--ca-validity-days 3650] [--renew-before-days 30]
+  uninstall  Delete what the release made outside Helm (the chart's post-delete hook): the named
+          Secrets of the namespace and every pull-secret copy the webhook made from the source
+          (by its labels, in every namespace; never the source or unlabelled Secrets).
+          --namespace NS [--secret-name NAME]... [--pull-secret-source NS/NAME] [--dry-run]
 
 Common flags:
-  --kubeconfig FILE  (create, patch) default: $KUBECONFIG, ~/.kube/config, then in-cluster
+  --kubeconfig FILE  (create, patch, uninstall) default: $KUBECONFIG, ~/.kube/config, then in-cluster
   -h, --help
 
 Each command prints one JSON line saying what it did. Exit codes: 0 ok, 1 failure, 2 usage error.

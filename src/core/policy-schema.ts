@@ -49,7 +49,7 @@ export const secretNamesSchema = z
   .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice');
 
 /** `namespace/name` of a Secret. */
-const secretPath = z
+export const secretPath = z
   .string()
   .regex(
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
