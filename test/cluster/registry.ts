@@ -44,13 +44,16 @@ function registryConfig(options: {
   tls: CertificateFiles;
   htpasswdFile?: string;
 }): string {
+  // Debug on Harbor: only the handler's debug lines name the htpasswd user of a served
+  // request (registry-log.ts); "response completed" never does.
+  const level = options.htpasswdFile === undefined ? 'info' : 'debug';
   const auth =
     options.htpasswdFile === undefined
       ? ''
       : `auth:\n  htpasswd:\n    realm: ${hosts.harbor}\n    path: ${options.htpasswdFile}\n`;
   return `version: 0.1
 log:
-  level: info
+  level: ${level}
   accesslog:
     disabled: false
 storage:
