@@ -1,6 +1,6 @@
 /** Parsing `cert-bootstrap <command> [flags]` into typed options; every mistake is a {@link UsageError}. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { secretPath } from '../../src/core/policy-schema.ts';
+import { parseSecretPath } from '../../src/core/secret-path.ts';
 import {
   certificateSettingFlags,
   readCertificateSettings,
@@ -122,20 +122,19 @@ function parseUninstall(args: readonly string[]): CommandLine {
     'pull-secret-source': { type: 'string' },
   });
   const source = values['pull-secret-source'];
-  if (source !== undefined && !secretPath.safeParse(source).success) {
+  const pullSecretSource = source === undefined ? undefined : parseSecretPath(source);
+  if (source !== undefined && pullSecretSource === undefined) {
     throw new UsageError(
       `--pull-secret-source must be namespace/name of a Secret, not ${JSON.stringify(source)}`,
     );
   }
-  const [sourceNamespace = '', sourceName = ''] = source?.split('/') ?? [];
   return {
     command: 'uninstall',
     kubeconfig: values.kubeconfig,
     options: {
       namespace: required('--namespace', values.namespace),
       secretNames: values['secret-name'].filter((name) => name !== ''),
-      pullSecretSource:
-        source === undefined ? undefined : { namespace: sourceNamespace, name: sourceName },
+      pullSecretSource,
       dryRun: values['dry-run'],
     },
   };

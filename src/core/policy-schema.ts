@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeBadGlob } from './glob.ts';
 import { labelSelectorSchema } from './label-selector.ts';
 import { isRegistryHost } from './reference.ts';
+import { SECRET_PATH } from './secret-path.ts';
 
 // Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -49,12 +50,7 @@ export const secretNamesSchema = z
   .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice');
 
 /** `namespace/name` of a Secret. */
-export const secretPath = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
-    'must be namespace/name of a Secret',
-  );
+const secretPath = z.string().regex(SECRET_PATH, 'must be namespace/name of a Secret');
 
 export const policySchema = z.strictObject({
   harbor: z.strictObject({
