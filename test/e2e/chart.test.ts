@@ -175,10 +175,12 @@ describe('The Helm chart and the cert bootstrap on a real apiserver', { skip }, 
     assertSucceeded('cert-bootstrap patch', patched);
 
     assert.equal(created.json?.['write'], 'created');
-    const webhookName = (
+    // Every entry of the registration gets the CA: the webhook and its audit entry.
+    const webhookNames = (
       findRendered(rendered, 'MutatingWebhookConfiguration')['webhooks'] as { name: string }[]
-    )[0]!.name;
-    assert.deepEqual(patched.json?.['changedWebhooks'], [webhookName]);
+    ).map((webhook) => webhook.name);
+    assert.equal(webhookNames.length, 2);
+    assert.deepEqual(patched.json?.['changedWebhooks'], webhookNames);
     const secret = await core.readNamespacedSecret({
       name: secretName(),
       namespace: releaseNamespace,
