@@ -9,6 +9,7 @@ import { UsageError } from '../config/serve-config.ts';
 const USAGE = `usage:
   harbor-image-webhook serve   --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
   harbor-image-webhook preview --config FILE -f MANIFEST|- [-n NAMESPACE] [-o json|yaml|diff]
+  harbor-image-webhook sync-plan --config FILE -f MANIFEST|- [-n NAMESPACE] [--out-dir DIR] [-o list|commands]
   harbor-image-webhook <command> --help`;
 
 interface Command {
@@ -27,6 +28,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   preview: async () => {
     const { runPreview, PREVIEW_USAGE } = await import('./preview-command.ts');
     return { run: runPreview, usage: PREVIEW_USAGE };
+  },
+  'sync-plan': async () => {
+    const { runSyncPlan, SYNC_PLAN_USAGE } = await import('./sync-plan-command.ts');
+    return { run: runSyncPlan, usage: SYNC_PLAN_USAGE };
   },
 };
 

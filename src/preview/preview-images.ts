@@ -21,7 +21,12 @@ export interface ImagePreview {
 }
 
 export type ImagesPreviewResult =
-  | { readonly ok: true; readonly images: readonly ImagePreview[] }
+  | {
+      readonly ok: true;
+      readonly images: readonly ImagePreview[];
+      /** The decision behind each of `images`, in the same order. */
+      readonly decisions: readonly ImageDecision[];
+    }
   | { readonly ok: false; readonly problem: string };
 
 /** Previews `images`, which must be a list of strings. */
@@ -32,7 +37,12 @@ export function previewImages(images: unknown, policy: Policy): ImagesPreviewRes
   if (images.length > MAX_PREVIEW_IMAGES) {
     return { ok: false, problem: `images holds more than ${MAX_PREVIEW_IMAGES} entries` };
   }
-  return { ok: true, images: images.map((image) => describe(decideImageMemoized(image, policy))) };
+  const memoized = images.map((image) => decideImageMemoized(image, policy));
+  return {
+    ok: true,
+    images: memoized.map(describe),
+    decisions: memoized.map(({ decision }) => decision),
+  };
 }
 
 function describe({ decision, finalImage, explanation }: MemoizedDecision): ImagePreview {

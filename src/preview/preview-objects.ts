@@ -5,6 +5,7 @@
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { toPointer } from '../core/json-pointer.ts';
+import type { ImageDecision } from '../core/image-decision.ts';
 import { ChangeReason, type TemplateChange } from '../core/mutate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import { planPod } from '../core/pod-plan.ts';
@@ -38,7 +39,12 @@ export interface PreviewOptions {
 }
 
 export type PreviewResult =
-  | { readonly ok: true; readonly results: readonly ObjectPreview[] }
+  | {
+      readonly ok: true;
+      readonly results: readonly ObjectPreview[];
+      /** Every image decision behind `results`, in input order (what `sync-plan` copies). */
+      readonly decisions: readonly ImageDecision[];
+    }
   | { readonly ok: false; readonly problem: string };
 
 /** Previews every object, in input order; stops at the first object whose pod template is malformed. */
@@ -48,24 +54,29 @@ export function previewObjects(
   options: PreviewOptions = {},
 ): PreviewResult {
   const results: ObjectPreview[] = [];
+  const decisions: ImageDecision[] = [];
   for (const entry of objects) {
     const preview = previewObject(entry, policy, options);
     if (!preview.ok) return preview;
     results.push(preview.result);
+    decisions.push(...preview.decisions);
   }
-  return { ok: true, results };
+  return { ok: true, results, decisions };
 }
 
 function previewObject(
   entry: ManifestObject,
   policy: Policy,
   options: PreviewOptions,
-): { ok: true; result: ObjectPreview } | { ok: false; problem: string } {
+):
+  | { ok: true; result: ObjectPreview; decisions: readonly ImageDecision[] }
+  | { ok: false; problem: string } {
   const { object } = entry;
   const base = describeObject(entry, options);
   const unchanged = (warnings: readonly string[] = []) => ({
     ok: true as const,
     result: { ...base, changes: [], patch: [], object, warnings },
+    decisions: [],
   });
   const located = findPodTemplate(base.kind, object);
   if (located === undefined) return unchanged();
@@ -97,7 +108,11 @@ function previewObject(
     patch.length === 0
       ? object
       : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
-  return { ok: true, result: { ...base, changes, patch, object: after, warnings: plan.warnings } };
+  return {
+    ok: true,
+    result: { ...base, changes, patch, object: after, warnings: plan.warnings },
+    decisions: plan.mutation.decisions.map(({ decision }) => decision),
+  };
 }
 
 function describeObject(entry: ManifestObject, options: PreviewOptions) {
