@@ -6,6 +6,7 @@
  */
 import { ImageOutcome, type ImageDecision } from './image-decision.ts';
 import { canonicalReference, type ImageReference } from './reference.ts';
+import { LookupStatus, lookupKey, type RegistryLookup } from './registry-lookup.ts';
 
 /** One image to copy into Harbor. */
 export interface ImageCopy {
@@ -42,6 +43,42 @@ export function planSync(decisions: readonly ImageDecision[]): readonly ImageCop
     }
   }
   return [...byDestination.values()].sort(compareCopies);
+}
+
+/** A plan after asking Harbor what it already has (`sync-plan --verify`). */
+export interface VerifiedSyncPlan {
+  /** Still to copy: Harbor lacks them, or could not say (copying again is harmless). */
+  readonly copies: readonly ImageCopy[];
+  /** Left out: Harbor has each destination. */
+  readonly present: readonly ImageCopy[];
+  /** Kept, since Harbor did not answer for them, with the reason. */
+  readonly unverified: readonly { readonly copy: ImageCopy; readonly reason: string }[];
+}
+
+/**
+ * Leaves out the copies whose destination Harbor has, by `lookups` keyed by
+ * {@link lookupKey} of the destination: by digest when it has one (what a
+ * node pulls), else by tag. A destination without a usable answer stays in
+ * the plan.
+ */
+export function leaveOutPresent(
+  copies: readonly ImageCopy[],
+  lookups: ReadonlyMap<string, RegistryLookup>,
+): VerifiedSyncPlan {
+  const toCopy: ImageCopy[] = [];
+  const present: ImageCopy[] = [];
+  const unverified: { copy: ImageCopy; reason: string }[] = [];
+  for (const copy of copies) {
+    const lookup = lookups.get(lookupKey(copy.destinationReference));
+    if (lookup?.status === LookupStatus.found) {
+      present.push(copy);
+      continue;
+    }
+    toCopy.push(copy);
+    if (lookup?.status === LookupStatus.missing) continue;
+    unverified.push({ copy, reason: lookup?.reason ?? 'no lookup result' });
+  }
+  return { copies: toCopy, present, unverified };
 }
 
 function compareCopies(a: ImageCopy, b: ImageCopy): number {

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { decideImage, finalImage } from '../../src/core/image-decision.ts';
 import { canonicalReference, parseImageReference } from '../../src/core/reference.ts';
-import { planSync, type ImageCopy } from '../../src/core/sync-plan.ts';
+import { LookupStatus, lookupKey, type RegistryLookup } from '../../src/core/registry-lookup.ts';
+import { leaveOutPresent, planSync, type ImageCopy } from '../../src/core/sync-plan.ts';
 import { preview } from '../../src/preview/preview-request.ts';
 import { shellQuote, skopeoCopyCommand, skopeoReferences } from '../../src/cli/skopeo-copy.ts';
 import { renderSyncScript } from '../../src/cli/sync-script.ts';
@@ -125,6 +126,49 @@ rules:
       'docker.io/bitnami/redis:7 -> harbor.example.com:8443/hub/bitnami/redis:7',
       'docker.io/library/nginx:1 -> harbor.example.com:8443/official/library/nginx:1',
     ]);
+  });
+});
+
+describe('leaveOutPresent', () => {
+  const copies = planOf(
+    `{"images": ["ghcr.io/a/found:1", "ghcr.io/a/missing:1", "ghcr.io/a/down:1", "ghcr.io/a/silent:1", "ghcr.io/a/pinned:1@${DIGEST}"]}`,
+  );
+  const byName = (name: string) => copies.find((copy) => copy.source.includes(`/${name}:`))!;
+  const found: RegistryLookup = { status: LookupStatus.found, digest: DIGEST, cached: false };
+  const lookups = new Map<string, RegistryLookup>([
+    [lookupKey(byName('found').destinationReference), found],
+    [
+      lookupKey(byName('missing').destinationReference),
+      { status: LookupStatus.missing, cached: false, detail: 'MANIFEST_UNKNOWN' },
+    ],
+    [
+      lookupKey(byName('down').destinationReference),
+      { status: LookupStatus.unavailable, reason: 'timed out after 500 ms' },
+    ],
+    // A tag-and-digest destination is looked up by its digest, as a node pulls it.
+    [`harbor.example.com/ghcr-proxy/a/pinned@${DIGEST}`, found],
+  ]);
+  const plan = leaveOutPresent(copies, lookups);
+
+  it('leaves out what Harbor has, by digest when the destination has one', () => {
+    assert.deepEqual(
+      plan.present.map((copy) => copy.source),
+      ['ghcr.io/a/found:1', `ghcr.io/a/pinned:1@${DIGEST}`],
+    );
+  });
+
+  it('keeps what Harbor lacks or could not answer for, in plan order, saying why', () => {
+    assert.deepEqual(
+      plan.copies.map((copy) => copy.source),
+      ['ghcr.io/a/down:1', 'ghcr.io/a/missing:1', 'ghcr.io/a/silent:1'],
+    );
+    assert.deepEqual(
+      plan.unverified.map(({ copy, reason }) => [copy.source, reason]),
+      [
+        ['ghcr.io/a/down:1', 'timed out after 500 ms'],
+        ['ghcr.io/a/silent:1', 'no lookup result'],
+      ],
+    );
   });
 });
 
