@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { registryConfigYaml } from '../helpers/registry/registry-config.ts';
 import { run } from './commands.ts';
 import { startDaemon, waitForLog } from './daemons.ts';
 import { addresses, hosts, paths } from './layout.ts';
@@ -44,26 +45,16 @@ function registryConfig(options: {
   tls: CertificateFiles;
   htpasswdFile?: string;
 }): string {
-  const auth =
-    options.htpasswdFile === undefined
-      ? ''
-      : `auth:\n  htpasswd:\n    realm: ${hosts.harbor}\n    path: ${options.htpasswdFile}\n`;
-  return `version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: ${join(options.dir, 'data')}
-  delete:
-    enabled: true
-http:
-  addr: ${options.address}:443
-  tls:
-    certificate: ${options.tls.certFile}
-    key: ${options.tls.keyFile}
-${auth}`;
+  return registryConfigYaml({
+    address: `${options.address}:443`,
+    storageDir: join(options.dir, 'data'),
+    certFile: options.tls.certFile,
+    keyFile: options.tls.keyFile,
+    auth:
+      options.htpasswdFile === undefined
+        ? { kind: 'anonymous' }
+        : { kind: 'htpasswd', htpasswdFile: options.htpasswdFile, realm: hosts.harbor },
+  });
 }
 
 async function startRegistry(

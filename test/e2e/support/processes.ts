@@ -35,7 +35,12 @@ export function startProcess(
   name: string,
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** Sees every chunk of output as it arrives, whole (the kept output is only the last 256 KiB). */
+    onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  } = {},
 ): ManagedProcess {
   const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,14 +50,15 @@ export function startProcess(
   const forget = killOnExit(child);
   let output = '';
   const listeners = new Set<() => void>();
-  const onChunk = (chunk: Buffer): void => {
+  const onChunk = (chunk: Buffer, stream: 'stdout' | 'stderr'): void => {
     const text = chunk.toString('utf8');
+    options.onOutput?.(text, stream);
     if (settings.verbose) process.stderr.write(prefixLines(name, text));
     output = (output + text).slice(-OUTPUT_LIMIT);
     for (const listener of listeners) listener();
   };
-  child.stdout?.on('data', onChunk);
-  child.stderr?.on('data', onChunk);
+  child.stdout?.on('data', (chunk: Buffer) => onChunk(chunk, 'stdout'));
+  child.stderr?.on('data', (chunk: Buffer) => onChunk(chunk, 'stderr'));
   let exitedFlag = false;
   const exited = new Promise<number | string>((resolve) => {
     child.once('error', (error) => {
