@@ -16,6 +16,10 @@ export interface ServeConfig {
   readonly previewTokenFile?: string;
   readonly host: string;
   readonly port: number;
+  /** Plain-HTTP port serving only /metrics and /healthz; absent: no such listener. */
+  readonly metricsPort?: number;
+  /** Address of that listener; absent: the same as `host`. */
+  readonly metricsHost?: string;
   readonly logLevel: LevelWithSilent;
   /** How often certificate and policy files are checked for changes. */
   readonly reloadIntervalMs: number;
@@ -58,6 +62,10 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
   --preview-token-file FILE require "Authorization: Bearer <token>" on /preview
   --port N                  HTTPS port (default 8443; 0 picks a free one)
   --host ADDRESS            address to listen on (default 0.0.0.0)
+  --metrics-port N          also serve GET /metrics (and /healthz) over plain HTTP on this port,
+                            for scrapers without TLS; nothing else is served there (default: off;
+                            /metrics stays on the HTTPS port either way)
+  --metrics-host ADDRESS    address of the metrics port (default: the --host address)
   --log-level LEVEL         ${LOG_LEVELS.join(' | ')} (default info)
   --reload-interval SECONDS how often certificate and policy files are checked (default 5)
   --namespace-aware         watch opted-in Namespaces and their pull Secrets (needs API access):
@@ -90,6 +98,7 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const port = parseInteger('--port', values.port ?? '8443', 0, 65535);
   return Object.freeze({
     configFile: values.config,
     ...optional('tlsCertFile', values['tls-cert']),
@@ -97,7 +106,8 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
     ...optional('clientCaFile', values['client-ca-file']),
     ...optional('previewTokenFile', values['preview-token-file']),
     host: values.host ?? '0.0.0.0',
-    port: parseInteger('--port', values.port ?? '8443', 0, 65535),
+    port,
+    ...metricsListener(values, port),
     logLevel: logLevel as LevelWithSilent,
     reloadIntervalMs:
       parseInteger('--reload-interval', values['reload-interval'] ?? '5', 1, 3600) * 1000,
@@ -141,6 +151,8 @@ function parseStrict(args: readonly string[]) {
         'preview-token-file': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         'log-level': { type: 'string' },
         'reload-interval': { type: 'string' },
         'namespace-aware': { type: 'boolean' },
@@ -156,6 +168,23 @@ function parseStrict(args: readonly string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
+}
+
+function metricsListener(
+  values: Partial<Record<string, string | boolean>>,
+  port: number,
+): Pick<ServeConfig, 'metricsPort' | 'metricsHost'> {
+  const portText = values['metrics-port'];
+  const host = values['metrics-host'];
+  if (typeof portText !== 'string') {
+    if (typeof host === 'string') throw new UsageError('--metrics-host needs --metrics-port');
+    return {};
+  }
+  const metricsPort = parseInteger('--metrics-port', portText, 0, 65535);
+  if (metricsPort !== 0 && metricsPort === port) {
+    throw new UsageError(`--metrics-port must differ from --port (both are ${port})`);
+  }
+  return { metricsPort, ...(typeof host === 'string' ? { metricsHost: host } : {}) };
 }
 
 function checkOptInLabel(label: string | undefined): string | undefined {

@@ -4,6 +4,7 @@
  * from small fixed sets: never an image, a namespace or a Pod name.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { productVersion } from '../version.ts';
 
 const PREFIX = 'harbor_image_webhook_';
 
@@ -18,14 +19,26 @@ export interface WebhookMetrics {
   readonly watchRestarts: Counter<'collection' | 'reason'>;
   readonly reloads: Counter<'kind' | 'result'>;
   readonly certificateExpiry: Gauge;
+  readonly buildInfo: Gauge<'version' | 'node_version'>;
 }
 
 /** Creates the metrics of one server, with Node's process metrics included. */
 export function createMetrics(): WebhookMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  // Unprefixed (process_*, nodejs_*), the names every Node.js dashboard and alert expects.
+  // Read at scrape time; only the event-loop delay histogram (libuv timer in C++) and the GC
+  // observer run between scrapes, both off the request path.
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const buildInfo = new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; labelled with the running version of harbor-image-webhook and of Node.js.',
+    labelNames: ['version', 'node_version'],
+    registers,
+  });
+  buildInfo.set({ version: productVersion(), node_version: process.version }, 1);
   return {
+    buildInfo,
     registry,
     httpRequests: new Counter({
       name: `${PREFIX}http_requests_total`,

@@ -10,6 +10,7 @@ import { buildApp } from './app.ts';
 import { trackConnections } from './connection-tracker.ts';
 import type { Logger } from './logger.ts';
 import { certificateIsValid, type LiveState } from './live-state.ts';
+import { listenForMetrics, type MetricsListener } from './metrics-listener.ts';
 import { createMetrics, type WebhookMetrics } from './metrics.ts';
 import { watchPolicyFile } from './policy-reloader.ts';
 import { DEFAULT_PREVIEW_SETTINGS } from './preview-runner.ts';
@@ -20,6 +21,8 @@ import type { WebhookServer } from './webhook-server.ts';
 export interface RunningServer {
   readonly app: WebhookServer;
   readonly port: number;
+  /** The plain-HTTP metrics port, when `--metrics-port` asked for one. */
+  readonly metricsPort: number | undefined;
   readonly state: LiveState;
   readonly metrics: WebhookMetrics;
   /** The CA of a generated self-signed certificate, for clients; undefined with certificate files. */
@@ -73,6 +76,13 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     throw error;
   });
   const port = (app.server.address() as AddressInfo).port;
+  const metricsListener = await openMetricsPort(config, metrics, logger).catch(
+    async (error: unknown) => {
+      await app.close();
+      await namespaces?.stop();
+      throw error;
+    },
+  );
   const stopWatches = [
     watchPolicyFile({
       file: config.configFile,
@@ -105,6 +115,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     {
       host: config.host,
       port,
+      ...(metricsListener === undefined ? {} : { metricsPort: metricsListener.port }),
       harborHost: policy.harborHost,
       rules: policy.rules.length,
       certificateNotAfter: tls.credentials.notAfter.toISOString(),
@@ -115,15 +126,31 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   return {
     app,
     port,
+    metricsPort: metricsListener?.port,
     state,
     metrics,
     selfSignedCaPem: tls.selfSignedCaPem,
     close: async () => {
       for (const stop of stopWatches) stop();
-      await connections.drainAndClose();
+      await Promise.all([connections.drainAndClose(), metricsListener?.close()]);
       await namespaces?.stop();
     },
   };
+}
+
+/** The plain-HTTP metrics listener when `--metrics-port` asks for one. */
+async function openMetricsPort(
+  config: ServeConfig,
+  metrics: WebhookMetrics,
+  logger: Logger,
+): Promise<MetricsListener | undefined> {
+  if (config.metricsPort === undefined) return undefined;
+  return listenForMetrics({
+    registry: metrics.registry,
+    host: config.metricsHost ?? config.host,
+    port: config.metricsPort,
+    logger,
+  });
 }
 
 async function loadTls(

@@ -137,6 +137,8 @@ describe('helm lint', () => {
       '--set',
       'certManager.enabled=true,networkPolicy.enabled=true,serviceMonitor.enabled=true',
       '--set',
+      'prometheusRule.enabled=true,grafanaDashboard.enabled=true,metrics.plainHttp.enabled=true',
+      '--set',
       'pullSecret.create=true,pullSecret.username=robot,pullSecret.password=secret',
       '--set',
       'preview.tokenSecret.name=preview-token,clientCA.configMapName=apiserver-ca',

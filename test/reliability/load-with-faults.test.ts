@@ -293,7 +293,7 @@ describe('load with certificate and policy faults', () => {
       const after = await fetchMetrics(port, ca);
       const reloads = reloadCounts(after);
       const rssMiB = (scrape: typeof after) =>
-        Math.round(scrape.value('harbor_image_webhook_process_resident_memory_bytes') / 2 ** 20);
+        Math.round(scrape.value('process_resident_memory_bytes') / 2 ** 20);
       const figures = {
         seconds: Math.round(elapsedS),
         requests: stats.requests,
@@ -312,12 +312,10 @@ describe('load with certificate and policy faults', () => {
         reloads,
         h2Sessions: h2.reduce((sum, client) => sum + client.sessions(), 0),
         serverRssMiB: { before: rssMiB(before), after: rssMiB(after) },
-        serverHeapUsedMiB: Math.round(
-          after.value('harbor_image_webhook_nodejs_heap_size_used_bytes') / 2 ** 20,
-        ),
+        serverHeapUsedMiB: Math.round(after.value('nodejs_heap_size_used_bytes') / 2 ** 20),
         serverOpenFds: {
-          before: before.value('harbor_image_webhook_process_open_fds'),
-          after: after.value('harbor_image_webhook_process_open_fds'),
+          before: before.value('process_open_fds'),
+          after: after.value('process_open_fds'),
         },
         serverErrorLines: serve.notable.filter((line) => /"level":"(error|fatal)"/.test(line))
           .length,

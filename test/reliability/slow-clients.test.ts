@@ -71,7 +71,7 @@ const GOOD_P99_LIMIT_MS = 2_000;
 const OPEN_BATCH = 50;
 
 const rssMiB = (scrape: MetricsScrape) =>
-  Math.round(scrape.value('harbor_image_webhook_process_resident_memory_bytes') / 2 ** 20);
+  Math.round(scrape.value('process_resident_memory_bytes') / 2 ** 20);
 
 async function openAll(port: number, ca: string): Promise<SlowClient[]> {
   const clientHello = await captureClientHello();
@@ -233,8 +233,8 @@ describe('slow and half-open connections', () => {
         },
         serverLogWarnings: serve.notable.length,
         serverOpenFds: {
-          before: before.value('harbor_image_webhook_process_open_fds'),
-          after: after.value('harbor_image_webhook_process_open_fds'),
+          before: before.value('process_open_fds'),
+          after: after.value('process_open_fds'),
         },
         serverRssMiB: { before: rssMiB(before), after: rssMiB(after) },
       };
