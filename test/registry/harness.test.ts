@@ -25,6 +25,7 @@ describe('registry test harness', () => {
     const image = await harness.pushImage(registry, 'project/app', 'v1');
     assert.match(image.digest, /^sha256:[0-9a-f]{64}$/);
     assert.equal(await harness.inspectDigest(registry, image.reference), image.digest);
+    await registry.syncAccessLog();
     assert.ok(
       registry
         .accessLog()

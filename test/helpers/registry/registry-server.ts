@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startProcess, type ManagedProcess } from '../../e2e/support/processes.ts';
-import { findFreePort } from '../../e2e/support/wait.ts';
+import { request } from 'node:https';
+import { findFreePort, pollUntil } from '../../e2e/support/wait.ts';
 import { lineSplitter, parseAccessLogLine, type AccessLogEntry } from './access-log.ts';
 import {
   registryConfigYaml,
@@ -34,6 +35,13 @@ export interface RegistryServer {
   readonly url: string;
   /** Every request served since start (across restarts), oldest first. */
   accessLog(): readonly AccessLogEntry[];
+  /**
+   * Resolves once every request answered before the call is in
+   * {@link accessLog}: the registry writes a line after its answer, so a test
+   * counting right after a response could miss it. Sends a marker request
+   * and waits (bounded) for its line.
+   */
+  syncAccessLog(): Promise<void>;
   /** The process's recent output, for failure messages. */
   output(): string;
   isRunning(): boolean;
@@ -112,12 +120,33 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     }
   }
   let current: ManagedProcess = child;
+  let marks = 0;
+  const syncAccessLog = async (): Promise<void> => {
+    const path = `/v2/harness-sync/manifests/mark-${++marks}`;
+    await new Promise<void>((resolve, reject) => {
+      const sent = request(
+        { host: '127.0.0.1', port, path, method: 'HEAD', ca: options.pki.caPem, agent: false },
+        (response) => {
+          response.resume();
+          response.on('end', resolve);
+        },
+      );
+      sent.on('error', reject);
+      sent.end();
+    });
+    await pollUntil(
+      `${options.name} logs ${path}`,
+      () => Promise.resolve(log.some((entry) => entry.path === path) ? true : undefined),
+      { timeoutMs: 5000, intervalMs: 10 },
+    );
+  };
   return {
     name: options.name,
     host: `127.0.0.1:${port}`,
     port,
     url: `https://127.0.0.1:${port}`,
     accessLog: () => [...log],
+    syncAccessLog,
     output: () => current.output(),
     isRunning: () => !current.hasExited(),
     stop: () => current.stop(),
