@@ -17,6 +17,9 @@ import {
 import type { RegistryServer } from '../helpers/registry/registry-server.ts';
 import { inspectRawManifest, type PushedImage } from '../helpers/registry/test-images.ts';
 import { runCli } from '../helpers/serve-process.ts';
+import { LookupStatus, lookupKey } from '../../src/core/registry-lookup.ts';
+import { parseImageReference, type ImageReference } from '../../src/core/reference.ts';
+import { createRegistryClient } from '../../src/registry/index.ts';
 
 const PROJECT = 'mirror';
 
@@ -141,5 +144,35 @@ describe('sync-plan: sync.sh copies into Harbor with the real skopeo', () => {
       const child = rewritten(multiArch, `@${digest}`);
       assert.equal(await harness.inspectDigest(harbor, child), digest);
     }
+    // The webhook's own registry client, as the pull user, finds each rewritten reference.
+    const client = createRegistryClient({
+      host: harbor.host,
+      caPem: harness.pki.caPem,
+      credentials: harness.puller,
+      cacheSeconds: 0,
+    });
+    try {
+      const references = [
+        [tagged, rewritten(tagged, ':v1')],
+        [multiArch, rewritten(multiArch, ':v2')],
+        [pinned, rewritten(pinned, `:v3@${pinned.digest}`)],
+        [byDigest, rewritten(byDigest, `@${byDigest.digest}`)],
+      ] as const;
+      const parsed = references.map(([, reference]) => parse(reference));
+      const lookups = await client.lookupAll(parsed, 5000);
+      for (const [index, [image, reference]] of references.entries()) {
+        const lookup = lookups.get(lookupKey(parsed[index]!));
+        assert.equal(lookup?.status, LookupStatus.found, `${reference}: ${JSON.stringify(lookup)}`);
+        assert.equal(lookup.status === LookupStatus.found && lookup.digest, image.digest);
+      }
+    } finally {
+      client.close();
+    }
   });
 });
+
+function parse(image: string): ImageReference {
+  const parsed = parseImageReference(image);
+  assert.ok(parsed.ok, image);
+  return parsed.reference;
+}
