@@ -16,7 +16,7 @@ import {
   type TlsSecretData,
 } from '../../src/certificates/index.ts';
 import type { CertificateSettings } from './certificate-settings.ts';
-import { makeOutDir } from './out-dir.ts';
+import { makeOutDir } from '../../src/cli/out-dir.ts';
 
 /** Flags of `local`. */
 export interface LocalOptions extends CertificateSettings {

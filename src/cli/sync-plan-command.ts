@@ -5,7 +5,7 @@
  * `planSync` over the webhook's own decisions. Exit codes: 0 done, 1 bad
  * input or an out dir that cannot be written, 2 bad policy or usage.
  */
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../config/serve-config.ts';
 import { planSync, type ImageCopy } from '../core/sync-plan.ts';
@@ -15,6 +15,7 @@ import {
   previewManifest,
   type ManifestInputArgs,
 } from './manifest-input.ts';
+import { makeOutDir } from './out-dir.ts';
 import { skopeoCopyCommand } from './skopeo-copy.ts';
 import { renderSyncScript, SYNC_SCRIPT_NAME } from './sync-script.ts';
 
@@ -58,17 +59,25 @@ function render(copies: readonly ImageCopy[], output: SyncPlanOutput): string {
 async function writeSyncScript(outDir: string, script: string): Promise<boolean> {
   const file = join(outDir, SYNC_SCRIPT_NAME);
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeOutDir(outDir);
     await writeFile(file, script, { mode: 0o755 });
     // `mode` applies only to a new file; an existing one is made executable too.
     await chmod(file, 0o755);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    console.error(`${file}: cannot be written (${code})`);
+    console.error(`${file}: cannot be written (${describeFailure(error)})`);
     return false;
   }
   console.error(`wrote ${file}`);
   return true;
+}
+
+/** `ENOTDIR`, or makeOutDir's own words with its cause's code: `cannot create /proc/x (ENOENT)`. */
+function describeFailure(error: unknown): string {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code !== undefined) return code;
+  const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return cause?.code === undefined ? message : `${message}: ${cause.code}`;
 }
 
 interface SyncPlanArgs extends ManifestInputArgs {

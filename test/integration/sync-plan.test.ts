@@ -109,7 +109,21 @@ describe('harbor-image-webhook sync-plan', () => {
     const result = await syncPlan(['-f', '-', '--out-dir', join(file, 'out')], MANIFEST);
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, `${join(file, 'out', 'sync.sh')}: cannot be written (ENOTDIR)\n`);
+    assert.equal(
+      result.stderr,
+      `${join(file, 'out', 'sync.sh')}: cannot be written (cannot create ${join(file, 'out')}: ENOTDIR)\n`,
+    );
+  });
+
+  it('exits 1 at once on an out dir under /proc, where a recursive mkdir would spin', async () => {
+    const started = performance.now();
+    const result = await syncPlan(['-f', '-', '--out-dir', '/proc/no/such/dir'], MANIFEST);
+    assert.equal(result.code, 1);
+    assert.ok(performance.now() - started < 10_000);
+    assert.equal(
+      result.stderr,
+      '/proc/no/such/dir/sync.sh: cannot be written (cannot create /proc/no: ENOENT)\n',
+    );
   });
 
   it('exits 1 on a manifest that does not parse, naming where', async () => {

@@ -1,5 +1,5 @@
 /**
- * Creating `--out-dir`. Not `mkdir(dir, { recursive: true })`: on a path under
+ * Creating `--out-dir` (cert-bootstrap, sync-plan). Not `mkdir(dir, { recursive: true })`: on a path under
  * /proc, Node's recursive mkdir gets ENOENT for the child, finds the parent
  * existing, retries the child, and loops forever at full CPU. Here each missing
  * ancestor is created once, top-down, and every error ends the command.
