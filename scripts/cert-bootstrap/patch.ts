@@ -122,9 +122,24 @@ function updateWebhook(
     webhook.clientConfig.caBundle = caBundle;
     changed = true;
   }
-  if (options.failurePolicy !== undefined && webhook.failurePolicy !== options.failurePolicy) {
+  if (
+    options.failurePolicy !== undefined &&
+    !isAuditEntry(webhook) &&
+    webhook.failurePolicy !== options.failurePolicy
+  ) {
     webhook.failurePolicy = options.failurePolicy;
     changed = true;
   }
   return changed;
+}
+
+/**
+ * The registration's audit entry (path `/audit`) keeps its own `Ignore`: an
+ * audit namespace only gets warnings, so an unreachable webhook must never
+ * refuse its Pods, whatever `--failure-policy` says for enforcing.
+ */
+function isAuditEntry(webhook: V1MutatingWebhook): boolean {
+  const { service, url } = webhook.clientConfig;
+  // A url is not parsed: a malformed one is the apiserver's to refuse, not a reason to fail here.
+  return service?.path === '/audit' || url?.replace(/[?#].*$/, '').endsWith('/audit') === true;
 }

@@ -3,7 +3,7 @@
  * the route does the I/O, logging and metrics around it.
  */
 import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
-import type { ContainerDecision, MutationScope } from '../core/mutate.ts';
+import type { ContainerDecision, MutationScope, TemplateChange } from '../core/mutate.ts';
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
 import { planPod } from '../core/pod-plan.ts';
 import { containerKey, readPodTemplate } from '../core/pod-template.ts';
@@ -13,6 +13,8 @@ export const AdmissionOutcome = {
   mutated: 'mutated',
   unchanged: 'unchanged',
   skipped: 'skipped',
+  /** Reviewed on /audit: nothing changed, the would-be changes returned as warnings (audit-admission.ts). */
+  audit: 'audit',
 } as const;
 export type AdmissionOutcome = (typeof AdmissionOutcome)[keyof typeof AdmissionOutcome];
 
@@ -24,6 +26,8 @@ export type Admission =
       /** Why a request was skipped, for the log. */
       readonly skipReason?: string;
       readonly decisions: readonly ContainerDecision[];
+      /** Every decision at its path, the patch's changes among them (audit mode reports these). */
+      readonly changes: readonly TemplateChange[];
       /** Injected pull Secrets the namespace does not have (the Pod is still admitted). */
       readonly missingSecrets: readonly string[];
     }
@@ -65,6 +69,7 @@ export function admit(
         verdict: { allowed: true, patch, warnings: plan.warnings },
         outcome: patch.length > 0 ? AdmissionOutcome.mutated : AdmissionOutcome.unchanged,
         decisions,
+        changes: plan.mutation.changes,
         missingSecrets: plan.missingSecrets,
       };
     }
@@ -132,6 +137,7 @@ function skip(skipReason: string, warnings: readonly string[]): Admission {
     outcome: AdmissionOutcome.skipped,
     skipReason,
     decisions: [],
+    changes: [],
     missingSecrets: [],
   };
 }

@@ -10,6 +10,7 @@ const USAGE = `usage:
   harbor-image-webhook serve   --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
   harbor-image-webhook preview --config FILE -f MANIFEST|- [-n NAMESPACE] [-o json|yaml|diff]
   harbor-image-webhook sync-plan --config FILE -f MANIFEST|- [-n NAMESPACE] [--out-dir DIR] [-o list|commands]
+  harbor-image-webhook inventory --config FILE [-n NAMESPACE | -A] [-o table|json]
   harbor-image-webhook <command> --help`;
 
 interface Command {
@@ -28,6 +29,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   preview: async () => {
     const { runPreview, PREVIEW_USAGE } = await import('./preview-command.ts');
     return { run: runPreview, usage: PREVIEW_USAGE };
+  },
+  inventory: async () => {
+    const { runInventory, INVENTORY_USAGE } = await import('./inventory-command.ts');
+    return { run: runInventory, usage: INVENTORY_USAGE };
   },
   'sync-plan': async () => {
     const { runSyncPlan, SYNC_PLAN_USAGE } = await import('./sync-plan-command.ts');

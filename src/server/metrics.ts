@@ -20,6 +20,7 @@ export interface WebhookMetrics {
   readonly reloads: Counter<'kind' | 'result'>;
   readonly certificateExpiry: Gauge;
   readonly buildInfo: Gauge<'version' | 'node_version'>;
+  readonly auditChanges: Counter<'change'>;
 }
 
 /** Creates the metrics of one server, with Node's process metrics included. */
@@ -55,7 +56,7 @@ export function createMetrics(): WebhookMetrics {
     }),
     admissionReviews: new Counter({
       name: `${PREFIX}admission_reviews_total`,
-      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, invalid, error).',
+      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, audit, invalid, error).',
       labelNames: ['operation', 'outcome'],
       registers,
     }),
@@ -91,6 +92,12 @@ export function createMetrics(): WebhookMetrics {
     certificateExpiry: new Gauge({
       name: `${PREFIX}tls_certificate_expiry_timestamp_seconds`,
       help: 'Unix time at which the serving certificate expires.',
+      registers,
+    }),
+    auditChanges: new Counter({
+      name: `${PREFIX}audit_changes_total`,
+      help: 'Changes audit mode reported in warnings instead of making, by change (image, pull-secrets, pull-policy, refusal).',
+      labelNames: ['change'],
       registers,
     }),
   };

@@ -80,13 +80,23 @@ function webhookContainer(objects: readonly KubeObject[]): Container {
   return containerOf(deployment(objects).spec.template.spec, 'webhook');
 }
 
+/** The enforcing entry (path /mutate); {@link webhookAt} finds any entry by path. */
 function webhookOf(objects: readonly KubeObject[]): Webhook {
+  const webhook = webhookAt(objects, '/mutate');
+  assert.ok(webhook, 'no webhook entry with path /mutate');
+  return webhook;
+}
+
+function webhookAt(objects: readonly KubeObject[], path: string): Webhook | undefined {
   const configuration = oneOf<MutatingWebhookConfiguration>(
     objects,
     'MutatingWebhookConfiguration',
   );
-  assert.equal(configuration.webhooks.length, 1);
-  return configuration.webhooks[0]!;
+  const matching = configuration.webhooks.filter(
+    (webhook) => webhook.clientConfig.service.path === path,
+  );
+  assert.ok(matching.length <= 1, `more than one webhook entry with path ${path}`);
+  return matching[0];
 }
 
 function expression(
@@ -181,6 +191,7 @@ describe('helm template with the default values', () => {
       `Job/${fullname}-cert-create`,
       `Job/${fullname}-cert-patch`,
       `MutatingWebhookConfiguration/${fullname}`,
+      `Pod/${fullname}-test`,
       `PodDisruptionBudget/${fullname}`,
       `Role/${certHookName}`,
       `Role/${certRenewalName}`,
@@ -211,7 +222,7 @@ describe('helm template with the default values', () => {
 
   it('runs every Pod non-root as 65532 with a read-only root filesystem and no capabilities', () => {
     const templates = podTemplates(defaults());
-    assert.equal(templates.length, 4, 'the Deployment, two hook Jobs and the CronJob');
+    assert.equal(templates.length, 5, 'the Deployment, two hook Jobs, the CronJob, the test Pod');
     for (const { owner, template } of templates) {
       assert.deepEqual(template.spec.securityContext, hardenedPod, owner);
       const containers = [...(template.spec.initContainers ?? []), ...template.spec.containers];
@@ -332,13 +343,13 @@ describe('helm template with the default values', () => {
     ]);
   });
 
-  it('never lets the Service select the cert bootstrap Pods', () => {
+  it('never lets the Service select the cert bootstrap Pods nor the helm test Pod', () => {
     const objects = defaults();
     const selector = Object.entries(oneOf<Service>(objects, 'Service').spec.selector);
     for (const { owner, template } of podTemplates(objects)) {
       const labels = template.metadata.labels ?? {};
       const selected = selector.every(([key, value]) => labels[key] === value);
-      assert.equal(selected, !owner.startsWith('Job/') && !owner.startsWith('CronJob/'), owner);
+      assert.equal(selected, owner.startsWith('Deployment/'), owner);
     }
   });
 
@@ -416,6 +427,26 @@ describe('helm template with the default values', () => {
       operator: 'NotIn',
       values: ['kube-system', releaseNamespace],
     });
+  });
+
+  it('sends namespaces labelled harbor-image-webhook/enabled=audit to /audit, which never fails a Pod nor is reinvoked', () => {
+    const objects = defaults();
+    const audit = webhookAt(objects, '/audit');
+    assert.ok(audit);
+    const enforcing = webhookOf(objects);
+    assert.equal(audit.name, 'audit.pods.harbor-image-webhook.io');
+    assert.equal(audit.failurePolicy, 'Ignore');
+    assert.equal(audit.reinvocationPolicy, 'Never');
+    assert.deepEqual(audit.clientConfig.service, {
+      ...enforcing.clientConfig.service,
+      path: '/audit',
+    });
+    assert.deepEqual(audit.rules, enforcing.rules);
+    assert.deepEqual(audit.objectSelector, enforcing.objectSelector);
+    assert.deepEqual(audit.namespaceSelector.matchExpressions, [
+      { key: 'harbor-image-webhook/enabled', operator: 'In', values: ['audit'] },
+      ...enforcing.namespaceSelector.matchExpressions.slice(1),
+    ]);
   });
 
   it('skips only Pods labelled harbor-image-webhook/skip=true', () => {
@@ -688,6 +719,36 @@ describe('helm template with custom selectors', () => {
       matchExpressions.some((requirement) => requirement.key === 'harbor-image-webhook/enabled'),
       false,
     );
+  });
+
+  it('puts namespaces in audit mode by the configured opt-in key with the value audit', () => {
+    const audit = webhookAt(objects(), '/audit');
+    assert.deepEqual(
+      expression(audit?.namespaceSelector.matchExpressions ?? [], 'mirror.example.com/harbor'),
+      {
+        key: 'mirror.example.com/harbor',
+        operator: 'In',
+        values: ['audit'],
+      },
+    );
+  });
+
+  it('renders no audit entry when auditValue is empty', () => {
+    const rendered = render({ webhook: { namespaceSelector: { auditValue: '' } } });
+    assert.equal(webhookAt(rendered, '/audit'), undefined);
+    assert.ok(webhookOf(rendered));
+  });
+
+  it('refuses an auditValue equal to the opt-in value, which would both mutate and audit', () => {
+    const result = helm([
+      'template',
+      releaseName,
+      chartDir,
+      '--set-string',
+      'webhook.namespaceSelector.auditValue=true',
+    ]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /auditValue must differ from optInLabel.value/);
   });
 
   it('adds the extra excluded namespaces once each after kube-system and the release namespace', () => {

@@ -93,6 +93,11 @@ export interface PodTemplate {
   spec: PodSpec;
 }
 
+/** A bare Pod: the chart renders one only as the `helm test` hook. */
+export interface Pod extends KubeObject {
+  spec: PodSpec;
+}
+
 export interface Deployment extends KubeObject {
   spec: {
     replicas: number;
@@ -226,7 +231,7 @@ export function oneOf<T extends KubeObject>(
   return matches[0]!;
 }
 
-/** Every Pod template the chart renders: the Deployment's, each Job's and the CronJob's. */
+/** Every Pod template the chart renders: the Deployment's, each Job's, the CronJob's and bare Pods' (helm test). */
 export function podTemplates(
   objects: readonly KubeObject[],
 ): { owner: string; template: PodTemplate }[] {
@@ -237,6 +242,11 @@ export function podTemplates(
       templates.push({ owner, template: (object as Deployment | Job).spec.template });
     } else if (object.kind === 'CronJob') {
       templates.push({ owner, template: (object as CronJob).spec.jobTemplate.spec.template });
+    } else if (object.kind === 'Pod') {
+      templates.push({
+        owner,
+        template: { metadata: object.metadata, spec: (object as Pod).spec },
+      });
     }
   }
   return templates;

@@ -106,10 +106,15 @@ describe('the plain-HTTP metrics port', () => {
     ]);
   });
 
-  it('refuses the webhook port itself and a port out of range', () => {
-    for (const port of [8443, 0, 70000]) {
-      const result = templateRaw({ metrics: { plainHttp: { enabled: true, port } } });
-      assert.notEqual(result.status, 0, `port ${port}`);
+  it('refuses the webhook port itself (default or moved) and a port out of range', () => {
+    for (const values of [
+      { metrics: { plainHttp: { enabled: true, port: 8443 } } },
+      { containerPort: 9443, metrics: { plainHttp: { enabled: true, port: 9443 } } },
+      { metrics: { plainHttp: { enabled: true, port: 0 } } },
+      { metrics: { plainHttp: { enabled: true, port: 70000 } } },
+    ]) {
+      const result = templateRaw(values);
+      assert.notEqual(result.status, 0, JSON.stringify(values));
       assert.match(result.stderr, /metrics\.plainHttp\.port|plainHttp/);
     }
   });

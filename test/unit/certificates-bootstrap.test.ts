@@ -427,6 +427,25 @@ describe('cert-bootstrap patch against a fake apiserver', () => {
     );
   });
 
+  it('the failurePolicy of the audit entry (path /audit) stays Ignore, so auditing never blocks a Pod', async () => {
+    const service = { name: 'harbor-image-webhook', namespace: 'harbor-system' };
+    const { clients, webhookConfigurations } = await patchFixture([
+      webhook('pods.harbor-image-webhook.io', {
+        failurePolicy: 'Ignore',
+        clientConfig: { service: { ...service, path: '/mutate' } },
+      }),
+      webhook('audit.pods.harbor-image-webhook.io', {
+        failurePolicy: 'Ignore',
+        clientConfig: { service: { ...service, path: '/audit' } },
+      }),
+    ]);
+    await patchCaBundle(clients, patchOptions({ failurePolicy: 'Fail' }), { retry: fastRetry });
+    assert.deepEqual(
+      webhookConfigurations.configuration.webhooks?.map((w) => w.failurePolicy),
+      ['Fail', 'Ignore'],
+    );
+  });
+
   it('a stale caBundle from an earlier CA is replaced', async () => {
     const { clients, caBundle, webhookConfigurations } = await patchFixture([
       webhook('a', { clientConfig: { caBundle: 'b2xk', service: { name: 's', namespace: 'n' } } }),

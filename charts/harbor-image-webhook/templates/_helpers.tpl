@@ -57,6 +57,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: webhook
 {{- end }}
 
+{{/* The component label of the helm test Pod, which the NetworkPolicy lets in. */}}
+{{- define "harbor-image-webhook.testComponentLabel" -}}
+app.kubernetes.io/component: test
+{{- end }}
+
 {{/* Labels of the cert bootstrap Job and CronJob Pods: never selected by the Service. */}}
 {{- define "harbor-image-webhook.certLabels" -}}
 app.kubernetes.io/name: {{ include "harbor-image-webhook.name" . }}
@@ -193,6 +198,24 @@ would renew on every run.
 {{- if ge (int $certificate.renewBeforeDays) (int $certificate.caValidityDays) }}
 {{- fail (printf "certificate.renewBeforeDays (%d) must be less than certificate.caValidityDays (%d)" (int $certificate.renewBeforeDays) (int $certificate.caValidityDays)) }}
 {{- end }}
+{{- /* SIGKILL comes terminationGracePeriodSeconds after termination starts, preStop included; the server needs up to 10 s after SIGTERM. */}}
+{{- $grace := int .Values.terminationGracePeriodSeconds }}
+{{- $preStop := int .Values.preStopSleepSeconds }}
+{{- if lt $grace (add $preStop 15) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least preStopSleepSeconds (%d) + 15: the server may take 10 s to stop after the preStop sleep, and the kubelet kills it when the grace period ends" $grace $preStop) }}
+{{- end }}
+{{- if and .Values.metrics.plainHttp.enabled (eq (int .Values.metrics.plainHttp.port) (int .Values.containerPort)) }}
+{{- fail (printf "metrics.plainHttp.port (%d) must differ from containerPort (%d): the plain-HTTP metrics listener cannot share the webhook's TLS port" (int .Values.metrics.plainHttp.port) (int .Values.containerPort)) }}
+{{- end }}
+{{- $autoscaling := .Values.autoscaling }}
+{{- if $autoscaling.enabled }}
+{{- if lt (int $autoscaling.maxReplicas) (int $autoscaling.minReplicas) }}
+{{- fail (printf "autoscaling.maxReplicas (%d) must be at least autoscaling.minReplicas (%d)" (int $autoscaling.maxReplicas) (int $autoscaling.minReplicas)) }}
+{{- end }}
+{{- if and (eq (int $autoscaling.targetCPUUtilizationPercentage) 0) (eq (int $autoscaling.targetMemoryUtilizationPercentage) 0) }}
+{{- fail "autoscaling.enabled needs a target: set autoscaling.targetCPUUtilizationPercentage or autoscaling.targetMemoryUtilizationPercentage above 0" }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Arguments of `cert-bootstrap.js create`, shared by the hook Job and the renewal CronJob. */}}
@@ -268,6 +291,27 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/*
+dnsPolicy of the webhook Pods: the value, else ClusterFirstWithHostNet on the node's network (so
+<service>.<namespace>.svc names still resolve), else nothing (Kubernetes' ClusterFirst).
+*/}}
+{{- define "harbor-image-webhook.dnsPolicy" -}}
+{{- if .Values.dnsPolicy }}
+{{- .Values.dnsPolicy }}
+{{- else if .Values.hostNetwork }}
+{{- print "ClusterFirstWithHostNet" }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the cluster has the sleep lifecycle action (beta and on by default from Kubernetes
+1.30, GA in 1.34), else empty. The image has no shell and no sleep binary, so an exec preStop
+is no alternative; older clusters get no preStop hook.
+*/}}
+{{- define "harbor-image-webhook.hasSleepAction" -}}
+{{- if semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version }}true{{ end }}
 {{- end }}
 
 {{/* The pull-secret helper's registry: pullSecret.registry, else the Harbor host. */}}

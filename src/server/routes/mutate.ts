@@ -1,10 +1,29 @@
 /**
  * POST /mutate: the kube-apiserver's AdmissionReview in, AdmissionReview out.
  * Thin: validate, call the core, count, log one line, reply.
+ *
+ * POST /audit: the same decision, answered without a patch and with the
+ * would-be changes as warnings (audit-admission.ts). The path is the audit
+ * switch: the registration sends `<opt-in key>=audit` namespaces here, so the
+ * apiserver, which evaluates the namespaceSelector anyway, tells us the mode,
+ * and no namespace cache (nor its lag after a relabel) is needed.
  */
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifySchema,
+  FastifyTypeProviderDefault,
+  RouteHandlerMethod,
+} from 'fastify';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AdmissionRequest, AdmissionVerdict } from '../../admission/admission-review.ts';
 import { toAdmissionReview } from '../../admission/admission-response.ts';
 import { admit, type Admission } from '../../admission/admit.ts';
+import {
+  auditAdmission,
+  MAX_AUDIT_WARNINGS,
+  type AuditedAdmission,
+} from '../../admission/audit-admission.ts';
 import { parseAdmissionReview } from '../../admission/parse-review.ts';
 import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-policy.ts';
 import type { OnErrorMode } from '../../core/policy-schema.ts';
@@ -16,6 +35,9 @@ import type { LiveState } from '../live-state.ts';
 import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
 import { badRequest } from './http-errors.ts';
+
+/** Where the registration's audit entry sends `<opt-in key>=audit` namespaces. */
+export const AUDIT_PATH = '/audit';
 
 export interface MutateRouteOptions {
   readonly state: LiveState;
@@ -37,13 +59,17 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       metrics.imageDecisions.labels(labels),
     ),
     missingSecrets: metrics.pullSecretsMissing,
+    auditChanges: boundChildren((labels: { change: string }) =>
+      metrics.auditChanges.labels(labels),
+    ),
   };
   // The apiserver always sends application/json; any other content type is parsed as JSON too,
   // so a client gets the same clear 400 for a bad body instead of a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post<{ Body: Buffer | undefined }>('/mutate', async (request, reply) => {
+  // One handler on both paths; the route's own path says which mode it answers in.
+  const review: ReviewHandler = async (request, reply) => {
     const json = parseJsonBody(request.body);
     const parsed = json.ok ? parseAdmissionReview(json.value) : json;
     if (!parsed.ok) {
@@ -80,41 +106,72 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
       );
       return badRequest(reply, admission.problem);
     }
-    record(counters, admissionRequest, admission);
+    const audited = request.routeOptions.url === AUDIT_PATH ? auditAdmission(admission) : undefined;
+    const answer = audited?.admission ?? admission;
+    record(counters, admissionRequest, answer, audited);
     admissionLog.info(
       {
         ...fields,
-        outcome: admission.outcome,
+        outcome: answer.outcome,
+        ...auditLogFields(audited),
         ...(admission.skipReason === undefined ? {} : { skipReason: admission.skipReason }),
         images: admission.decisions.length,
-        patchOperations: admission.verdict.patch.length,
-        warnings: admission.verdict.warnings.length,
+        patchOperations: answer.verdict.patch.length,
+        warnings: answer.verdict.warnings.length,
         ...(admission.missingSecrets.length === 0
           ? {}
           : { missingSecrets: admission.missingSecrets }),
       },
       'admission reviewed',
     );
-    return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, admission.verdict);
-  });
+    return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, answer.verdict);
+  };
+  app.post<{ Body: Buffer | undefined }>('/mutate', review);
+  app.post<{ Body: Buffer | undefined }>(AUDIT_PATH, review);
 }
+
+type ReviewHandler = RouteHandlerMethod<
+  Http2SecureServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  { Body: Buffer | undefined },
+  ContextConfigDefault,
+  FastifySchema,
+  FastifyTypeProviderDefault,
+  FastifyBaseLogger
+>;
 
 /** The admission metrics' labelled children, bound once per label set. */
 interface AdmissionCounters {
   readonly reviews: (labels: { operation: string; outcome: string }) => { inc(): void };
   readonly decisions: (labels: { outcome: string }) => { inc(): void };
   readonly missingSecrets: { inc(): void };
+  readonly auditChanges: (labels: { change: string }) => { inc(): void };
 }
 
 function record(
   counters: AdmissionCounters,
   request: AdmissionRequest,
   admission: Extract<Admission, { ok: true }>,
+  audited: AuditedAdmission | undefined,
 ): void {
   counters.reviews({ operation: request.operation, outcome: admission.outcome }).inc();
+  for (const change of audited?.changes ?? []) counters.auditChanges({ change: change.kind }).inc();
   for (const { decision } of admission.decisions)
     counters.decisions({ outcome: decision.outcome }).inc();
   if (admission.missingSecrets.length > 0) counters.missingSecrets.inc();
+}
+
+/** What enforcing would have done, for an audited review's log line; the first changes, bounded. */
+function auditLogFields(audited: AuditedAdmission | undefined): Record<string, unknown> {
+  if (audited === undefined) return {};
+  return {
+    wouldBe: audited.wouldBe,
+    wouldChange: audited.changes
+      .slice(0, MAX_AUDIT_WARNINGS)
+      .map((change) => boundLogString(change.message)),
+    wouldChangeCount: audited.changes.length,
+  };
 }
 
 /**

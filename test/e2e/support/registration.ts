@@ -11,6 +11,7 @@ import type {
   V1MutatingWebhookConfiguration,
   V1Pod,
 } from '@kubernetes/client-node';
+import { AUDIT_VALUE } from '../../../src/kube/opt-in-label.ts';
 import { apiMessage, apiStatus } from './api-errors.ts';
 import { createPod, probePod } from './pods.ts';
 import { settings } from './settings.ts';
@@ -41,6 +42,11 @@ export interface RegistrationOptions {
   readonly namespaceLabels?: Readonly<Record<string, string>>;
   /** The webhook's name inside the configuration (default `pods.harbor-image-webhook.io`). */
   readonly webhookName?: string;
+  /**
+   * `clientConfig.url` of the audit entry (`…/audit`), for namespaces whose
+   * opt-in key has the value `audit`, as the chart renders it; none when absent.
+   */
+  readonly auditUrl?: string;
 }
 
 /**
@@ -82,6 +88,23 @@ export function buildRegistration(options: RegistrationOptions): V1MutatingWebho
       ],
     },
   };
+  // The chart's audit entry: the same webhook at /audit for `key=audit`, never failing, never reinvoked.
+  const audit: V1MutatingWebhook[] =
+    options.auditUrl === undefined
+      ? []
+      : [
+          {
+            ...webhook,
+            name: `audit.${webhook.name}`,
+            failurePolicy: 'Ignore',
+            reinvocationPolicy: 'Never',
+            clientConfig: { url: options.auditUrl, caBundle: options.caBundle },
+            namespaceSelector: {
+              ...webhook.namespaceSelector,
+              matchLabels: { [optInLabel.key]: AUDIT_VALUE, ...options.namespaceLabels },
+            },
+          },
+        ];
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -89,7 +112,7 @@ export function buildRegistration(options: RegistrationOptions): V1MutatingWebho
       name: options.name,
       labels: { 'app.kubernetes.io/part-of': 'harbor-image-webhook-e2e' },
     },
-    webhooks: [webhook],
+    webhooks: [webhook, ...audit],
   };
 }
 

@@ -121,6 +121,7 @@ async function deployLocally(
       ...options.registration,
       name: registrationName,
       url: server.url,
+      auditUrl: new URL('/audit', server.url).href,
       caBundle: server.caBundle,
       namespaceLabels,
     });
