@@ -82,4 +82,4 @@ EXPOSE 8443
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 # The in-cluster contract: the chart mounts the policy ConfigMap and the TLS Secret at these
 # paths and passes these same arguments (plus --log-level and optional flags after them).
-CMD ["serve", "--config", "/etc/harbor-image-webhook/policy/policy.yaml", "--tls-cert", "/etc/harbor-image-webhook/tls/tls.crt", "--tls-key", "/etc/harbor-image-webhook/tls/tls.key", "--port", "8443"]
+CMD ["serve", "--config", "/etc/harbor-image-webhook/policy/policy.yaml", "--tls-cert", "/etc/harbor-image-webhook/tls/tls.crt", "--tls-key", "/etc/harbor-image-webhook/tls/tls.key", "--host", "0.0.0.0", "--port", "8443"]

@@ -39,6 +39,15 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The bin shim: plain CommonJS, so that any Node.js can run it to say which one it needs.
+    files: ['bin/**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**'],
     rules: { 'max-lines': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

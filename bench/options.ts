@@ -23,11 +23,13 @@ export interface BenchOptions {
   readonly cpuProfileDir: string | undefined;
   /** When set, nothing runs: this saved `--json` report is rendered as Markdown. */
   readonly formatFile: string | undefined;
+  /** The webhook's policy file; examples/policy.yaml when not set (bench/verify-registry.ts writes verify ones). */
+  readonly policyFile: string | undefined;
 }
 
 export const USAGE = `usage: npm run bench -- [--json] [--duration SECONDS] [--connections N]
          [--case ${CASE_NAMES.join('|')}] [--protocol ${PROTOCOLS.join('|')}] [--quick]
-         [--soak REQUESTS] [--cpu-prof DIR] [--memory-limit MIB]
+         [--soak REQUESTS] [--cpu-prof DIR] [--memory-limit MIB] [--policy FILE]
        node bench/run.ts --format REPORT.json   (renders a saved --json report)`;
 
 /** A bad command line: the message says what, with the usage. */
@@ -54,6 +56,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
         : positive('--memory-limit', values['memory-limit'], 65_536, true),
     cpuProfileDir: values['cpu-prof'],
     formatFile: values.format,
+    policyFile: values.policy,
   };
 }
 
@@ -73,6 +76,7 @@ function parseStrict(args: readonly string[]) {
         'cpu-prof': { type: 'string' },
         'memory-limit': { type: 'string' },
         format: { type: 'string' },
+        policy: { type: 'string' },
       },
     });
   } catch (error) {

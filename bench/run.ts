@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const certificates = writeBenchCertificates(directory);
     const context: SuiteContext = {
       options,
-      specs: serverSpecs(certificates, options.cpuProfileDir, cgroup),
+      specs: serverSpecs(certificates, options.cpuProfileDir, cgroup, options.policyFile),
       corpus: buildCorpus(),
       ca: certificates.caPem,
       directory,

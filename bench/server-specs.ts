@@ -31,6 +31,7 @@ export function serverSpecs(
   certificates: BenchCertificates,
   cpuProfileDir?: string,
   cgroup?: MemoryCgroup,
+  policyFile: string = POLICY_FILE,
 ): ServerSpecs {
   if (!existsSync(WEBHOOK_ENTRY)) {
     throw new Error(`${WEBHOOK_ENTRY} is missing: run "npm run build" (npm run bench does)`);
@@ -40,7 +41,7 @@ export function serverSpecs(
     WEBHOOK_ENTRY,
     'serve',
     '--config',
-    POLICY_FILE,
+    policyFile,
     ...tls,
     '--port',
     `${port}`,

@@ -11,7 +11,8 @@ import { parseCommandLine, type CommandLine } from './cert-bootstrap/command-lin
 import { createTlsSecret } from './cert-bootstrap/create.ts';
 import { writeLocalCertificates } from './cert-bootstrap/local.ts';
 import { patchCaBundle } from './cert-bootstrap/patch.ts';
-import { usage, UsageError } from './cert-bootstrap/usage.ts';
+import { commandUsage, usage, UsageError } from './cert-bootstrap/usage.ts';
+import { UserError } from '../src/config/user-error.ts';
 
 const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -21,19 +22,25 @@ async function main(argv: readonly string[]): Promise<number> {
     commandLine = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`cert-bootstrap: ${error.message}\n\n${usage}`);
+    const [command] = argv;
+    const help = command !== undefined && Object.hasOwn(commandUsage, command);
+    const text = help ? commandUsage[command as keyof typeof commandUsage] : usage;
+    console.error(`cert-bootstrap: ${error.message}${hintOf(error)}\n\n${text}`);
     return ExitCode.usage;
   }
   if (commandLine.command === 'help') {
-    console.log(usage);
+    console.log(commandLine.topic === undefined ? usage : commandUsage[commandLine.topic]);
     return ExitCode.ok;
   }
   try {
     console.log(JSON.stringify(await run(commandLine)));
     return ExitCode.ok;
   } catch (error) {
-    console.error(`cert-bootstrap ${commandLine.command}: ${describeErrorChain(error)}`);
-    return ExitCode.failure;
+    // A file or directory the user can fix: the shared form and exit code (4), no cause chain.
+    const message =
+      error instanceof UserError ? `${error.message}${hintOf(error)}` : describeErrorChain(error);
+    console.error(`cert-bootstrap ${commandLine.command}: ${message}`);
+    return error instanceof UserError ? error.exitCode : ExitCode.failure;
   }
 }
 
@@ -47,6 +54,10 @@ async function run(commandLine: Exclude<CommandLine, { command: 'help' }>): Prom
     { secrets: clients.core, webhookConfigurations: clients.admissionregistration },
     commandLine.options,
   );
+}
+
+function hintOf(error: UserError): string {
+  return error.hint === undefined ? '' : `\n  hint: ${error.hint}`;
 }
 
 // "cannot read Secret ns/name: HTTP 403: secrets "name" is forbidden: …"

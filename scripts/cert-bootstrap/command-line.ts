@@ -1,5 +1,5 @@
 /** Parsing `cert-bootstrap <command> [flags]` into typed options; every mistake is a {@link UsageError}. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseFlags } from '../../src/config/command-flags.ts';
 import {
   certificateSettingFlags,
   readCertificateSettings,
@@ -8,11 +8,12 @@ import {
 import type { CreateOptions } from './create.ts';
 import type { LocalOptions } from './local.ts';
 import { FailurePolicy, type PatchOptions } from './patch.ts';
-import { UsageError } from './usage.ts';
+import { closestName } from '../../src/core/edit-distance.ts';
+import { COMMAND_NAMES, UsageError, type CommandName } from './usage.ts';
 
 /** A command ready to run. */
 export type CommandLine =
-  | { command: 'help' }
+  | { command: 'help'; topic?: CommandName }
   | { command: 'create'; options: CreateOptions; kubeconfig: string | undefined }
   | { command: 'patch'; options: PatchOptions; kubeconfig: string | undefined }
   | { command: 'local'; options: LocalOptions };
@@ -29,7 +30,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('missing command');
   if (command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
+  if (rest.includes('--help') || rest.includes('-h')) {
+    return isCommandName(command) ? { command: 'help', topic: command } : { command: 'help' };
+  }
   switch (command) {
     case 'create':
       return parseCreate(rest);
@@ -38,8 +41,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     case 'local':
       return parseLocal(rest);
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command)}`);
   }
+}
+
+function isCommandName(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
+}
+
+function didYouMean(name: string): string {
+  const near = closestName(name, COMMAND_NAMES);
+  return near === undefined ? '' : `; did you mean "${near}"?`;
 }
 
 function parseCreate(args: readonly string[]): CommandLine {
@@ -108,17 +120,6 @@ function parseLocal(args: readonly string[]): CommandLine {
       ipAddresses: ip.ipAddresses,
     },
   };
-}
-
-function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: readonly string[],
-  options: T,
-) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
 }
 
 function required(flag: string, value: string | undefined): string {

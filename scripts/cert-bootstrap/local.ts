@@ -15,6 +15,7 @@ import {
   type StoredTlsSecretData,
   type TlsSecretData,
 } from '../../src/certificates/index.ts';
+import { FileAccessError } from '../../src/config/file-access-error.ts';
 import type { CertificateSettings } from './certificate-settings.ts';
 import { makeOutDir } from '../../src/cli/out-dir.ts';
 
@@ -82,7 +83,7 @@ async function readStoredFiles(outDir: string): Promise<StoredTlsSecretData> {
       stored[key] = await readFile(join(outDir, key), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new Error(`cannot read ${join(outDir, key)}`, { cause: error });
+        throw new FileAccessError('read', 'certificate file', join(outDir, key), error);
       }
     }
   }
@@ -101,7 +102,7 @@ async function writeFiles(outDir: string, data: TlsSecretData): Promise<void> {
       await writeFile(temporary, data[key], { mode });
       await rename(temporary, target);
     } catch (error) {
-      throw new Error(`cannot write ${target}`, { cause: error });
+      throw new FileAccessError('write', 'certificate file', target, error);
     }
   }
 }

@@ -1,4 +1,62 @@
-/** The help text; the command line is a contract the Helm chart's hook Jobs call. */
+/** The help texts; the command line is a contract the Helm chart's hook Jobs call. */
+export { UsageError } from '../../src/config/user-error.ts';
+
+export const COMMAND_NAMES = ['create', 'patch', 'local'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+const certificateFlags = `  --key-algorithm ALG        ecdsa-p256 (default) | rsa-2048
+  --validity-days N          serving certificate lifetime (default 365)
+  --ca-validity-days N       CA lifetime (default 3650)
+  --renew-before-days N      renew this long before expiry (default 30)`;
+
+const clusterFlags = `  --kubeconfig FILE          default: $KUBECONFIG, ~/.kube/config, then in-cluster
+  --dry-run                  say what would change, change nothing`;
+
+/** `cert-bootstrap <command> --help`: each command's flags and an example. */
+export const commandUsage: Readonly<Record<CommandName, string>> = {
+  create: `Usage: cert-bootstrap create --namespace NS --secret-name NAME --service SVC [flags]
+
+Makes, keeps or renews the kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt, ca.key)
+for the webhook's Service; a valid Secret is left alone.
+
+  --namespace NS             namespace of the Secret and the Service
+  --secret-name NAME         the Secret to create or renew
+  --service SVC              the Service the apiserver calls (its DNS names go in the certificate)
+  --extra-san DNS_OR_IP      one more subjectAltName (repeatable)
+${certificateFlags}
+${clusterFlags}
+
+Examples:
+  cert-bootstrap create --namespace harbor-image-webhook --secret-name harbor-image-webhook-tls \\
+    --service harbor-image-webhook`,
+  patch: `Usage: cert-bootstrap patch --namespace NS --secret-name NAME --webhook-name NAME [flags]
+
+Copies ca.crt from the Secret into caBundle of every webhook of a MutatingWebhookConfiguration.
+
+  --namespace NS             namespace of the Secret
+  --secret-name NAME         the Secret that create made
+  --webhook-name NAME        the MutatingWebhookConfiguration to patch
+  --failure-policy POLICY    also set failurePolicy: Fail | Ignore
+${clusterFlags}
+
+Examples:
+  cert-bootstrap patch --namespace harbor-image-webhook --secret-name harbor-image-webhook-tls \\
+    --webhook-name harbor-image-webhook`,
+  local: `Usage: cert-bootstrap local --out-dir DIR [flags]
+
+Writes ca.crt, ca.key, tls.crt and tls.key into a directory, without a cluster; the
+directory is created if missing, and good files already there are kept.
+
+  --out-dir DIR              where to write (created with its parents)
+  --dns NAME                 a DNS name for the certificate (repeatable; default localhost)
+  --ip ADDRESS               an IP address for the certificate (repeatable; default 127.0.0.1)
+${certificateFlags}
+
+Examples:
+  node scripts/cert-bootstrap.ts local --out-dir ./certs
+  harbor-image-webhook serve --config examples/policy.yaml --tls-cert certs/tls.crt --tls-key certs/tls.key`,
+};
+
 export const usage = `Usage: cert-bootstrap <command> [flags]
 
 Commands:
@@ -14,12 +72,12 @@ Commands:
 
 Common flags:
   --kubeconfig FILE  (create, patch) default: $KUBECONFIG, ~/.kube/config, then in-cluster
-  -h, --help
+  -h, --help         cert-bootstrap <command> --help: the command's flags and an example
 
-Each command prints one JSON line saying what it did. Exit codes: 0 ok, 1 failure, 2 usage error.
+Examples:
+  node scripts/cert-bootstrap.ts local --out-dir ./certs
+  node scripts/cert-bootstrap.ts create --help
+
+Each command prints one JSON line saying what it did. Exit codes: 0 ok, 1 failure,
+2 usage error, 4 a file or directory that cannot be read or written.
 `;
-
-/** A command line that cannot be run; reported with the usage text and exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}

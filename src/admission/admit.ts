@@ -2,12 +2,14 @@
  * Decides one admission request: which requests are mutated, and how. Pure:
  * the route does the I/O, logging and metrics around it.
  */
-import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
+import type { AdmissionRequest, AdmissionStatus, AdmissionVerdict } from './admission-review.ts';
 import type { ContainerDecision, MutationScope, TemplateChange } from '../core/mutate.ts';
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
-import { planPod } from '../core/pod-plan.ts';
+import { planLookups, planPod, type PodContext } from '../core/pod-plan.ts';
 import { containerKey, readPodTemplate } from '../core/pod-template.ts';
 import type { Policy } from '../core/policy.ts';
+import type { ImageReference } from '../core/reference.ts';
+import type { LookupResults } from '../core/verification.ts';
 
 export const AdmissionOutcome = {
   mutated: 'mutated',
@@ -15,6 +17,8 @@ export const AdmissionOutcome = {
   skipped: 'skipped',
   /** Reviewed on /audit: nothing changed, the would-be changes returned as warnings (audit-admission.ts). */
   audit: 'audit',
+  /** Refused: registry verification found an image Harbor lacks or cannot confirm, and the policy says deny. */
+  denied: 'denied',
 } as const;
 export type AdmissionOutcome = (typeof AdmissionOutcome)[keyof typeof AdmissionOutcome];
 
@@ -34,15 +38,34 @@ export type Admission =
   | { readonly ok: false; readonly problem: string };
 
 /**
+ * The first step of admission when the policy verifies (`verify.mode` not
+ * off): the references Harbor must be asked about, each once. The route
+ * looks them up (I/O, within `verify.budgetMs`) and passes the results to
+ * {@link admit}. Empty when nothing needs asking (and always with mode off).
+ */
+export function lookupsFor(
+  request: AdmissionRequest,
+  policy: Policy,
+  facts?: NamespaceFacts,
+): ImageReference[] {
+  if (policy.verify.mode === 'off') return [];
+  const scope = mutationScope(request);
+  if (scope === undefined || !scope.ok) return [];
+  return planLookups(request.object, policy, podContext(request, scope.scope, facts, undefined));
+}
+
+/**
  * Admits `request` under `policy`: Pod CREATE, Pod UPDATE and
  * ephemeral-container UPDATE are mutated, the rest allowed as is. `facts` is
  * what the cache knows of the request's namespace, when the server watches
- * namespaces.
+ * namespaces; `lookups` what Harbor said about the references of
+ * {@link lookupsFor}, when the policy verifies.
  */
 export function admit(
   request: AdmissionRequest,
   policy: Policy,
   facts?: NamespaceFacts,
+  lookups?: LookupResults,
 ): Admission {
   const scope = mutationScope(request);
   if (scope === undefined) {
@@ -52,18 +75,24 @@ export function admit(
   if (request.object === undefined || request.object === null) {
     return { ok: false, problem: `request.object is required for ${request.operation} of a Pod` };
   }
-  const plan = planPod(request.object, policy, {
-    scope: scope.scope,
-    ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
-    ...(facts === undefined ? {} : { facts }),
-  });
+  const plan = planPod(request.object, policy, podContext(request, scope.scope, facts, lookups));
   switch (plan.kind) {
     case 'invalid':
       return { ok: false, problem: `request.object: ${plan.problem}` };
     case 'skipped':
       return skip(plan.reason, plan.warnings);
     case 'mutated': {
-      const { patch, decisions } = plan.mutation;
+      const { patch, decisions, denials } = plan.mutation;
+      if (denials.length > 0) {
+        return {
+          ok: true,
+          verdict: { allowed: false, patch: [], warnings: plan.warnings, status: denial(denials) },
+          outcome: AdmissionOutcome.denied,
+          decisions,
+          changes: plan.mutation.changes,
+          missingSecrets: plan.missingSecrets,
+        };
+      }
       return {
         ok: true,
         verdict: { allowed: true, patch, warnings: plan.warnings },
@@ -74,6 +103,32 @@ export function admit(
       };
     }
   }
+}
+
+function podContext(
+  request: AdmissionRequest,
+  scope: MutationScope,
+  facts: NamespaceFacts | undefined,
+  lookups: LookupResults | undefined,
+): PodContext {
+  return {
+    scope,
+    ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
+    ...(facts === undefined ? {} : { facts }),
+    ...(lookups === undefined ? {} : { lookups }),
+  };
+}
+
+/**
+ * The refusal kubectl prints (`admission webhook "…" denied the request: …`):
+ * each refused image with Harbor's answer and the setting that refused it.
+ */
+function denial(denials: readonly string[]): AdmissionStatus {
+  return {
+    code: 403,
+    reason: 'Forbidden',
+    message: `harbor-image-webhook: registry verification refused the Pod: ${denials.join('; ')}`,
+  };
 }
 
 type ScopeResult =

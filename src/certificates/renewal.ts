@@ -99,6 +99,14 @@ export function renewCertificates(
 }
 
 function assess(stored: StoredTlsSecretData, request: RenewalRequest): Assessment {
+  // A first run: say so, rather than list everything that is missing as if it were broken.
+  if (Object.values(stored).every((value) => value === undefined || value === '')) {
+    return {
+      action: RenewalAction.rotateCa,
+      reason: 'nothing stored yet: a first CA and serving certificate',
+      caCertificates: [],
+    };
+  }
   const caCertificates = parseCertificateBundle(stored['ca.crt'] ?? '').filter((ca) => ca.ca);
   const serving = checkServingCertificate(stored, caCertificates, request);
   if (serving.fit) {

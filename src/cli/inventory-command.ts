@@ -2,18 +2,18 @@
  * `harbor-image-webhook inventory`: what the policy would do to the images
  * running in the cluster now, per namespace, and whether each namespace is
  * opted in, in audit mode, or off. Read-only; needs `list` on namespaces and
- * pods. Exit codes: 0 done, 2 usage, 3 bad policy or kubeconfig, 4 the
- * cluster could not be read (unreachable, refused credentials, forbidden).
+ * pods. Exit codes: 0 done, 2 usage, 3 bad policy or kubeconfig, 4 a file or
+ * the cluster could not be read (unreachable, refused credentials, forbidden).
  */
-import { parseArgs } from 'node:util';
-import { loadPolicyFile, PolicyFileError } from '../config/policy-file.ts';
-import { UsageError } from '../config/serve-config.ts';
+import { parseFlags } from '../config/command-flags.ts';
+import { loadPolicyFile } from '../config/policy-file.ts';
+import { ExitCode, UsageError, UserError } from '../config/user-error.ts';
 import { createInventoryBuilder } from '../core/inventory.ts';
-import type { Policy } from '../core/policy.ts';
 import { createApiTransport } from '../kube/api-transport.ts';
 import { ClusterReadError, readInventory, type InventoryScope } from '../kube/inventory-source.ts';
 import { currentNamespace, isUnconfigured, loadKubeConfig } from '../kube/kube-config.ts';
 import { DEFAULT_OPT_IN_LABEL, optInSelector } from '../kube/opt-in-label.ts';
+import type { Command } from './command.ts';
 import {
   INVENTORY_API_VERSION,
   INVENTORY_FORMATS,
@@ -32,9 +32,9 @@ export const INVENTORY_USAGE = `usage: harbor-image-webhook inventory --config F
   --opt-in-label KEY=VALUE  the webhook's opt-in label (default ${DEFAULT_OPT_IN_LABEL})
   --kubeconfig FILE         cluster to read (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   Needs list on namespaces and pods. Exit codes: 0 done, 2 usage, 3 bad policy or
-  kubeconfig, 4 cluster unreachable, credentials refused or forbidden.
+  kubeconfig, 4 unreadable file, cluster unreachable, credentials refused or forbidden.
 
-example:
+Examples:
   $ harbor-image-webhook inventory --config policy.yaml -A
   NAMESPACE   OPT-IN    IMAGE                                                   CONTAINERS   ACTION    DETAIL
   payments    enabled   harbor.example.com/dockerhub-proxy/library/nginx:1.25   1            leave     already on the Harbor host; left unchanged
@@ -43,7 +43,7 @@ example:
 
   2 namespaces, 3 Pods: 1 image to rewrite (2 containers), 2 images left (2 containers)`;
 
-const EXIT = { done: 0, configuration: 3, cluster: 4 } as const;
+export const inventoryCommand: Command = { usage: INVENTORY_USAGE, run: runInventory };
 
 interface InventoryArgs {
   readonly config: string;
@@ -56,13 +56,10 @@ interface InventoryArgs {
 
 export async function runInventory(args: readonly string[]): Promise<number> {
   const options = parseInventoryArgs(args);
-  const policy = await loadPolicy(options.config);
-  if (policy === undefined) return EXIT.configuration;
+  // A bad policy file is a UserError (exit 3) reported by the command-line frame.
+  const { policy } = await loadPolicyFile(options.config);
   const cluster = connect(options);
-  if (!cluster.ok) {
-    console.error(`harbor-image-webhook inventory: ${cluster.problem}`);
-    return EXIT.configuration;
-  }
+  if (!cluster.ok) throw new UserError(ExitCode.configuration, cluster.problem);
   const builder = createInventoryBuilder(policy);
   try {
     await readInventory(builder, {
@@ -73,21 +70,10 @@ export async function runInventory(args: readonly string[]): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof ClusterReadError)) throw error;
-    console.error(`harbor-image-webhook inventory: ${error.message}`);
-    return EXIT.cluster;
+    throw new UserError(ExitCode.io, error.message, { cause: error });
   }
   process.stdout.write(renderInventory(builder.build(), options.optInLabel, options.output));
-  return EXIT.done;
-}
-
-async function loadPolicy(file: string): Promise<Policy | undefined> {
-  try {
-    return (await loadPolicyFile(file)).policy;
-  } catch (error) {
-    if (!(error instanceof PolicyFileError)) throw error;
-    console.error(error.message);
-    return undefined;
-  }
+  return ExitCode.ok;
 }
 
 type Connection =
@@ -127,24 +113,14 @@ function connect(options: InventoryArgs): Connection {
 }
 
 function parseInventoryArgs(args: readonly string[]): InventoryArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        'all-namespaces': { type: 'boolean', short: 'A' },
-        output: { type: 'string', short: 'o' },
-        'opt-in-label': { type: 'string' },
-        kubeconfig: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+  const values = parseFlags(args, {
+    config: { type: 'string' },
+    namespace: { type: 'string', short: 'n' },
+    'all-namespaces': { type: 'boolean', short: 'A' },
+    output: { type: 'string', short: 'o' },
+    'opt-in-label': { type: 'string' },
+    kubeconfig: { type: 'string' },
+  });
   if (values.config === undefined) throw new UsageError('--config is required');
   const allNamespaces = values['all-namespaces'] ?? false;
   if (allNamespaces && values.namespace !== undefined) {

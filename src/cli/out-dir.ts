@@ -6,8 +6,12 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { FileAccessError } from '../config/file-access-error.ts';
+import { ExitCode, UserError } from '../config/user-error.ts';
 
-/** Creates `directory` and its missing ancestors; throws a message naming the path on any error. */
+const ROLE = 'output directory';
+
+/** Creates `directory` and its missing ancestors; throws a {@link UserError} naming the path on any error. */
 export async function makeOutDir(directory: string): Promise<void> {
   const missing: string[] = [];
   // Walk up to the first ancestor that exists; bounded by the path's depth.
@@ -15,7 +19,11 @@ export async function makeOutDir(directory: string): Promise<void> {
     const kind = await kindOf(current);
     if (kind === 'directory') break;
     if (kind === 'other')
-      throw new Error(`cannot create ${directory}: ${current} is not a directory`);
+      throw new UserError(
+        ExitCode.io,
+        `cannot create ${ROLE} ${JSON.stringify(directory)}: ${current} is not a directory`,
+        { hint: 'choose a path whose parents are directories' },
+      );
     missing.unshift(current);
     if (dirname(current) === current) break;
   }
@@ -29,7 +37,7 @@ export async function makeOutDir(directory: string): Promise<void> {
         (await kindOf(path)) === 'directory'
       )
         continue;
-      throw new Error(`cannot create ${path}`, { cause: error });
+      throw new FileAccessError('create', ROLE, path, error);
     }
   }
 }
@@ -39,6 +47,6 @@ async function kindOf(path: string): Promise<'directory' | 'other' | 'missing'> 
     return (await stat(path)).isDirectory() ? 'directory' : 'other';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw new Error(`cannot create ${path}`, { cause: error });
+    throw new FileAccessError('create', ROLE, path, error);
   }
 }

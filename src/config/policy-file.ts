@@ -1,19 +1,24 @@
 /**
- * Reads the policy file. A bad file is refused with the file, the field and
- * the reason, so the server never starts half-configured.
+ * Reads the policy file. A bad file is refused with the file, the field, the
+ * line and the reason, so the server never starts half-configured.
  */
-import { readFile } from 'node:fs/promises';
 import type { Policy } from '../core/policy.ts';
 import { parsePolicyText } from '../core/policy-text.ts';
+import { readFileAs } from './file-access-error.ts';
+import { parseAllDocuments } from 'yaml';
+import { ExitCode, UserError, type UserErrorOptions } from './user-error.ts';
 
-/** A policy file that cannot be used; `message` lists every problem as `file: field: reason`. */
-export class PolicyFileError extends Error {
-  override readonly name = 'PolicyFileError';
+/** A policy file that cannot be used; `message` lists every problem as `file: line L, column C: field: reason`. */
+export class PolicyFileError extends UserError {
+  override readonly name: string = 'PolicyFileError';
   readonly file: string;
   readonly problems: readonly string[];
 
-  constructor(file: string, problems: readonly string[], options?: ErrorOptions) {
-    super(problems.map((problem) => `${file}: ${problem}`).join('\n'), options);
+  constructor(file: string, problems: readonly string[], options: UserErrorOptions = {}) {
+    super(ExitCode.configuration, problems.map((problem) => `${file}: ${problem}`).join('\n'), {
+      hint: 'fix the policy file (every field is in the README\'s "Policy reference")',
+      ...options,
+    });
     this.file = file;
     this.problems = problems;
   }
@@ -25,17 +30,39 @@ export interface LoadedPolicyFile {
   readonly content: Buffer;
 }
 
-/** Loads, validates and compiles the policy at `file`. Throws {@link PolicyFileError}. */
+/**
+ * Loads, validates and compiles the policy at `file`. Throws
+ * {@link PolicyFileError} for a bad policy, {@link FileAccessError} for a file
+ * that cannot be read.
+ */
 export async function loadPolicyFile(file: string): Promise<LoadedPolicyFile> {
-  let content: Buffer;
-  try {
-    content = await readFile(file);
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
-    throw new PolicyFileError(file, [reason], { cause: error });
-  }
+  const content = await readFileAs('policy file', file);
   const loaded = parsePolicyText(content.toString('utf8'));
-  if (!loaded.ok) throw new PolicyFileError(file, loaded.problems);
+  if (!loaded.ok) {
+    const kind = manifestKind(content.toString('utf8'));
+    throw new PolicyFileError(
+      file,
+      loaded.located,
+      kind === undefined
+        ? {}
+        : {
+            hint: `this is a Kubernetes ${kind} manifest, not a policy: --config takes the policy file (were --config and -f swapped?)`,
+          },
+    );
+  }
   return { policy: loaded.policy, content };
+}
+
+/** The `kind` of a file that is a Kubernetes manifest (first document), the commonest mix-up. */
+function manifestKind(text: string): string | undefined {
+  try {
+    const [first] = parseAllDocuments(text);
+    const data: unknown = first?.toJS({ maxAliasCount: 0 });
+    if (typeof data !== 'object' || data === null) return undefined;
+    const { kind, apiVersion } = data as Record<string, unknown>;
+    return typeof kind === 'string' && typeof apiVersion === 'string' ? kind : undefined;
+  } catch {
+    // Not YAML, or aliases: not the mix-up this looks for.
+    return undefined;
+  }
 }

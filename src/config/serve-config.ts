@@ -7,6 +7,8 @@ import type { LevelWithSilent } from 'pino';
 import { optInSelector } from '../kube/opt-in-label.ts';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits } from '../preview/preview-limits.ts';
 import { LOG_LEVELS } from '../server/logger.ts';
+import { describeFlagError } from './command-flags.ts';
+import { UsageError } from './user-error.ts';
 
 export interface ServeConfig {
   readonly configFile: string;
@@ -53,7 +55,7 @@ export const PREVIEW_FLAG_DEFAULTS: PreviewFlags = Object.freeze({
   timeoutMs: 10_000,
 });
 
-export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--tls-cert FILE --tls-key FILE] [--port 8443]
+export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--tls-cert FILE --tls-key FILE] [--host 127.0.0.1] [--port 8443]
   --config FILE             policy file (YAML or JSON); reloaded when it changes
   --tls-cert FILE           serving certificate (PEM, leaf first); reloaded when it changes
   --tls-key FILE            its private key (PEM)
@@ -61,7 +63,8 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
   --client-ca-file FILE     require client certificates signed by this CA on /mutate and /preview
   --preview-token-file FILE require "Authorization: Bearer <token>" on /preview
   --port N                  HTTPS port (default 8443; 0 picks a free one)
-  --host ADDRESS            address to listen on (default 0.0.0.0)
+  --host ADDRESS            address to listen on (default 127.0.0.1, this machine only;
+                            0.0.0.0 or :: for every interface, as in a Pod)
   --metrics-port N          also serve GET /metrics (and /healthz) over plain HTTP on this port,
                             for scrapers without TLS; nothing else is served there (default: off;
                             /metrics stays on the HTTPS port either way)
@@ -83,9 +86,7 @@ export const SERVE_USAGE = `usage: harbor-image-webhook serve --config FILE [--t
   --preview-timeout SECONDS
                             a /preview still running after this is stopped (default ${PREVIEW_FLAG_DEFAULTS.timeoutMs / 1000})`;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /** Parses `serve`'s arguments. Throws {@link UsageError} with the reason. */
 export function parseServeArgs(args: readonly string[]): ServeConfig {
@@ -105,7 +106,7 @@ export function parseServeArgs(args: readonly string[]): ServeConfig {
     ...optional('tlsKeyFile', values['tls-key']),
     ...optional('clientCaFile', values['client-ca-file']),
     ...optional('previewTokenFile', values['preview-token-file']),
-    host: values.host ?? '0.0.0.0',
+    host: values.host ?? '127.0.0.1',
     port,
     ...metricsListener(values, port),
     logLevel: logLevel as LevelWithSilent,
@@ -166,7 +167,9 @@ function parseStrict(args: readonly string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new UsageError(describeFlagError(error, SERVE_USAGE.match(/--[a-z-]+/g) ?? []), {
+      cause: error,
+    });
   }
 }
 

@@ -10,7 +10,9 @@
  */
 import { identityOf, BoundedCache } from './bounded-cache.ts';
 import { decideImage, explainDecision, finalImage, type ImageDecision } from './image-decision.ts';
-import type { Policy } from './policy.ts';
+import type { Policy, VerifyPolicy } from './policy.ts';
+import { lookupKey, type RegistryLookup } from './registry-lookup.ts';
+import { lookupTarget, verifies, verifyDecision, type LookupResults } from './verification.ts';
 
 /** About 18,000 decisions of typical images (measured ~900 bytes each); far below the chart's 256 MiB limit. */
 export const DECISION_CACHE_BUDGET_BYTES = 16 * 1024 * 1024;
@@ -37,6 +39,8 @@ export interface MemoizedDecision {
   readonly finalImage: string;
   /** {@link explainDecision} of the decision. */
   readonly explanation: string;
+  /** {@link lookupKey} of the reference to verify: set for rewrites when the policy verifies. */
+  readonly lookupKey?: string;
 }
 
 const decisions = new BoundedCache<MemoizedDecision>(DECISION_CACHE_BUDGET_BYTES);
@@ -59,5 +63,69 @@ export function decisionCacheUsage(): { readonly entries: number; readonly bytes
 
 function memoize(image: string, policy: Policy): MemoizedDecision {
   const decision = decideImage(image, policy);
+  const target = verifies(policy.verify) ? lookupTarget(decision) : undefined;
+  return {
+    ...derive(decision),
+    ...(target === undefined ? {} : { lookupKey: lookupKey(target) }),
+  };
+}
+
+function derive(decision: ImageDecision): MemoizedDecision {
   return { decision, finalImage: finalImage(decision), explanation: explainDecision(decision) };
+}
+
+/**
+ * Verified decisions, per memoized decision and lookup answer: a warm cache
+ * gives the same few answers (a digest, a missing detail) again and again,
+ * so the pinned image and the explanation are formatted once. The inner map
+ * is bounded: unavailable reasons can vary (error texts).
+ */
+const verified = new WeakMap<MemoizedDecision, Map<string, MemoizedDecision>>();
+const MAX_ANSWERS_PER_DECISION = 16;
+
+/**
+ * {@link decideImageMemoized}, verified with `lookups` when the policy
+ * verifies and the caller looked up (admission, a verifying preview).
+ */
+export function decideImageVerified(
+  image: string,
+  policy: Policy,
+  lookups: LookupResults | undefined,
+): MemoizedDecision {
+  const memoized = decideImageMemoized(image, policy);
+  if (lookups === undefined || memoized.lookupKey === undefined) return memoized;
+  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), policy.verify);
+}
+
+/** {@link verifyDecision} of a memoized decision, itself memoized. */
+export function verifyMemoized(
+  memoized: MemoizedDecision,
+  lookup: RegistryLookup | undefined,
+  verify: VerifyPolicy,
+): MemoizedDecision {
+  if (memoized.lookupKey === undefined) return memoized;
+  const key = answerKey(lookup);
+  let answers = verified.get(memoized);
+  if (answers === undefined) {
+    answers = new Map();
+    verified.set(memoized, answers);
+  }
+  const known = answers.get(key);
+  if (known !== undefined) return known;
+  const result = derive(verifyDecision(memoized.decision, lookup, verify));
+  if (answers.size >= MAX_ANSWERS_PER_DECISION) answers.clear();
+  answers.set(key, result);
+  return result;
+}
+
+function answerKey(lookup: RegistryLookup | undefined): string {
+  if (lookup === undefined) return 'none';
+  switch (lookup.status) {
+    case 'found':
+      return `found\u0000${lookup.digest}`;
+    case 'missing':
+      return `missing\u0000${lookup.detail}`;
+    case 'unavailable':
+      return `unavailable\u0000${lookup.reason}`;
+  }
 }

@@ -3,6 +3,7 @@
  * "left alone", is a value with a reason: the preview shows it, metrics count it.
  */
 import type { Policy, PolicyRule } from './policy.ts';
+import type { LookupStatus } from './registry-lookup.ts';
 import {
   formatImageReference,
   normalizedName,
@@ -19,17 +20,52 @@ export const ImageOutcome = {
   invalidReference: 'invalid-reference',
   /** A rule matched, but the rewritten reference would be invalid (e.g. a path over 255 characters). */
   rewriteInvalid: 'rewrite-invalid',
+  /** verify: Harbor does not have the rewritten image; the original is kept (`onMissing: keep`). */
+  keptMissing: 'kept-missing',
+  /** verify: Harbor did not answer usefully in time; the original is kept (`onUnavailable: keep`). */
+  keptUnavailable: 'kept-unavailable',
+  /** verify: Harbor does not have the rewritten image; the Pod is refused (`onMissing: deny`). */
+  deniedMissing: 'denied-missing',
+  /** verify: Harbor did not answer usefully in time; the Pod is refused (`onUnavailable: deny`). */
+  deniedUnavailable: 'denied-unavailable',
 } as const;
 export type ImageOutcome = (typeof ImageOutcome)[keyof typeof ImageOutcome];
+
+/** What Harbor said about a rewritten reference (`verify.mode` exists or pin). */
+export interface Verification {
+  readonly status: LookupStatus;
+  /** The registry's words, or why there was no answer; empty when found. */
+  readonly detail: string;
+  /** The digest the tag was pinned to (`pin`), when the image named none. */
+  readonly pinnedDigest?: string;
+}
+
+/** The outcomes where verification turned a rewrite down. */
+export type VerifiedRefusal =
+  | typeof ImageOutcome.keptMissing
+  | typeof ImageOutcome.keptUnavailable
+  | typeof ImageOutcome.deniedMissing
+  | typeof ImageOutcome.deniedUnavailable;
 
 export type ImageDecision =
   | {
       readonly outcome: typeof ImageOutcome.rewritten;
       readonly image: string;
       readonly reference: ImageReference;
-      /** The reference nodes will pull: Harbor host, project, same repository, tag and digest. */
+      /** The reference nodes will pull: Harbor host, project, same repository, tag and digest (a pinned one included). */
       readonly rewritten: ImageReference;
       readonly rule: PolicyRule;
+      /** Present when the rewrite was verified with Harbor. */
+      readonly verification?: Verification;
+    }
+  | {
+      readonly outcome: VerifiedRefusal;
+      readonly image: string;
+      readonly reference: ImageReference;
+      /** The reference the rule would have given, which Harbor lacks or could not confirm. */
+      readonly rewritten: ImageReference;
+      readonly rule: PolicyRule;
+      readonly verification: Verification;
     }
   | {
       readonly outcome: typeof ImageOutcome.alreadyOnHarbor | typeof ImageOutcome.noRule;
@@ -119,9 +155,30 @@ function rewrite(
  * wants (it does not parse, or its rewrite would not).
  */
 export function warnsAuthor(decision: ImageDecision): boolean {
+  switch (decision.outcome) {
+    case ImageOutcome.invalidReference:
+    case ImageOutcome.rewriteInvalid:
+    case ImageOutcome.keptMissing:
+    case ImageOutcome.keptUnavailable:
+      return true;
+    case ImageOutcome.rewritten:
+      // Rewritten although Harbor lacks it or could not say (`onMissing`/`onUnavailable: rewrite`).
+      return decision.verification !== undefined && decision.verification.status !== 'found';
+    case ImageOutcome.alreadyOnHarbor:
+    case ImageOutcome.excluded:
+    case ImageOutcome.noRule:
+    case ImageOutcome.deniedMissing:
+    case ImageOutcome.deniedUnavailable:
+      // A refused Pod's message names the image; a warning would say it twice.
+      return false;
+  }
+}
+
+/** True when the decision refuses the whole Pod. */
+export function deniesPod(decision: ImageDecision): boolean {
   return (
-    decision.outcome === ImageOutcome.invalidReference ||
-    decision.outcome === ImageOutcome.rewriteInvalid
+    decision.outcome === ImageOutcome.deniedMissing ||
+    decision.outcome === ImageOutcome.deniedUnavailable
   );
 }
 
@@ -143,6 +200,10 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
     case ImageOutcome.excluded:
     case ImageOutcome.noRule:
     case ImageOutcome.rewriteInvalid:
+    case ImageOutcome.keptMissing:
+    case ImageOutcome.keptUnavailable:
+    case ImageOutcome.deniedMissing:
+    case ImageOutcome.deniedUnavailable:
       return decision.reference;
   }
 }
@@ -151,7 +212,13 @@ export function finalReference(decision: ImageDecision): ImageReference | undefi
 export function explainDecision(decision: ImageDecision): string {
   switch (decision.outcome) {
     case ImageOutcome.rewritten:
-      return `rewritten by ${describeRule(decision.rule)} to Harbor project "${decision.rule.project}"`;
+      return `rewritten by ${describeRule(decision.rule)} to Harbor project "${decision.rule.project}"${describeVerifiedRewrite(decision.verification)}`;
+    case ImageOutcome.keptMissing:
+    case ImageOutcome.keptUnavailable:
+      return `${describeLookup(decision)}; left unchanged (verify.${answerSetting(decision.verification)}: keep)`;
+    case ImageOutcome.deniedMissing:
+    case ImageOutcome.deniedUnavailable:
+      return `${describeLookup(decision)}; the Pod is refused (verify.${answerSetting(decision.verification)}: deny)`;
     case ImageOutcome.alreadyOnHarbor:
       return 'already on the Harbor host; left unchanged';
     case ImageOutcome.excluded:
@@ -163,6 +230,38 @@ export function explainDecision(decision: ImageDecision): string {
     case ImageOutcome.rewriteInvalid:
       return `${describeRule(decision.rule)} would make an invalid reference in Harbor project "${decision.rule.project}" (${decision.reason}); left unchanged`;
   }
+}
+
+/** What Harbor said, after a rewrite's explanation: empty without verification. */
+function describeVerifiedRewrite(verification: Verification | undefined): string {
+  if (verification === undefined) return '';
+  switch (verification.status) {
+    case 'found':
+      return verification.pinnedDigest === undefined
+        ? '; Harbor has it'
+        : `; pinned to ${verification.pinnedDigest}, the digest Harbor has for the tag`;
+    case 'missing':
+      return `, although Harbor does not have it (${verification.detail}; verify.onMissing: rewrite)`;
+    case 'unavailable':
+      return `, although Harbor could not confirm it has it (${verification.detail}; verify.onUnavailable: rewrite)`;
+  }
+}
+
+/** `Harbor does not have harbor.example.com/p/library/nginx:1.25 (MANIFEST_UNKNOWN)`. */
+function describeLookup(decision: {
+  readonly rewritten: ImageReference;
+  readonly verification: Verification;
+}): string {
+  const target = formatImageReference(decision.rewritten);
+  const { status, detail } = decision.verification;
+  return status === 'missing'
+    ? `Harbor does not have ${target} (${detail})`
+    : `Harbor could not confirm it has ${target} (${detail})`;
+}
+
+/** The policy setting that chose the answer for a verification's status. */
+function answerSetting(verification: Verification): 'onMissing' | 'onUnavailable' {
+  return verification.status === 'missing' ? 'onMissing' : 'onUnavailable';
 }
 
 function describeRule(rule: PolicyRule): string {

@@ -4,12 +4,14 @@
  * template at `/spec/template`), so both always agree.
  */
 import type { Operation } from 'fast-json-patch';
-import { finalReference, warnsAuthor, type ImageDecision } from './image-decision.ts';
-import { decideImageMemoized } from './image-decision-cache.ts';
+import { deniesPod, finalReference, warnsAuthor, type ImageDecision } from './image-decision.ts';
+import { decideImageMemoized, decideImageVerified } from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
 import { planOriginalImages, type RecordPlan } from './original-images.ts';
 import type { Policy } from './policy.ts';
 import type { ImageReference } from './reference.ts';
+import type { LookupStatus } from './registry-lookup.ts';
+import { distinctTargets, isPinnedForm, type LookupResults } from './verification.ts';
 import {
   containerKey,
   ORIGINAL_IMAGES_POINTER,
@@ -29,11 +31,17 @@ export const ChangeReason = {
   noRule: 'no-rule',
   invalidReference: 'invalid-reference',
   rewriteInvalid: 'rewrite-invalid',
+  keptMissing: 'kept-missing',
+  keptUnavailable: 'kept-unavailable',
+  deniedMissing: 'denied-missing',
+  deniedUnavailable: 'denied-unavailable',
   pullPolicy: 'pull-policy',
   pullSecrets: 'pull-secrets',
   originalImages: 'original-images',
   /** Reported by the preview when the namespace lacks an injected pull Secret. */
   secretMissing: 'secret-missing',
+  /** Reported by the preview for a container that names no image. */
+  noImage: 'no-image',
 } as const;
 export type ChangeReason = (typeof ChangeReason)[keyof typeof ChangeReason];
 
@@ -47,6 +55,8 @@ export interface TemplateChange {
   readonly to: unknown;
   readonly reason: ChangeReason;
   readonly message: string;
+  /** What Harbor said about the rewritten image, on image changes when the policy verifies. */
+  readonly verify?: LookupStatus;
 }
 
 /** A decision about one container's image. */
@@ -61,6 +71,8 @@ export interface TemplateMutation {
   /** RFC 6902 operations against the object the template sits in. */
   readonly patch: readonly Operation[];
   readonly warnings: readonly string[];
+  /** Why verification refuses the Pod, one line per image (`verify.onMissing/onUnavailable: deny`); empty when admitted. */
+  readonly denials: readonly string[];
 }
 
 /**
@@ -86,6 +98,12 @@ export interface MutationOptions {
   /** JSON Pointer tokens of the template inside the object: `[]` for a Pod, `['spec', 'template']` for a Deployment. */
   readonly basePath?: readonly string[];
   readonly scope?: MutationScope;
+  /**
+   * What Harbor said about the rewritten references, when the policy
+   * verifies; a reference without a result counts as unavailable. Without
+   * it nothing is verified (the offline preview).
+   */
+  readonly lookups?: LookupResults;
 }
 
 export type MutationResult =
@@ -117,7 +135,7 @@ export function mutatePodTemplate(
   }
   const base = toPointer(options.basePath ?? []);
   const scope = options.scope ?? WHOLE_POD;
-  const planned = planContainers(view, policy, scope, base);
+  const planned = planContainers(view, policy, { scope, base, lookups: options.lookups });
   const patch = patchTemplate(
     view,
     {
@@ -134,14 +152,38 @@ export function mutatePodTemplate(
       changes: planned.changes,
       patch,
       warnings: planned.warnings,
+      denials: planned.denials,
     },
   };
+}
+
+/**
+ * The references whose lookups verifying this template needs, each once:
+ * the rewrites of the containers in scope. Empty when the policy does not
+ * verify or the template is unreadable (the mutation then reports why).
+ */
+export function referencesToVerify(
+  template: unknown,
+  policy: Policy,
+  scope: MutationScope = WHOLE_POD,
+): ImageReference[] {
+  if (policy.verify.mode === 'off') return [];
+  const read = readPodTemplate(template);
+  if (!read.ok || read.view.containers.length > MAX_CONTAINERS) return [];
+  const targets: ImageReference[] = [];
+  for (const container of read.view.containers) {
+    if (container.image === undefined || !isInScope(container, scope)) continue;
+    const { decision } = decideImageMemoized(container.image, policy);
+    if (decision.outcome === 'rewritten') targets.push(decision.rewritten);
+  }
+  return distinctTargets(targets);
 }
 
 interface ContainerPlan {
   readonly decisions: ContainerDecision[];
   readonly changes: TemplateChange[];
   readonly warnings: string[];
+  readonly denials: string[];
   /** Containers whose image or pull policy changes. */
   readonly edits: ContainerEdit[];
   /** Container name → image before rewriting, for the annotation. */
@@ -150,23 +192,35 @@ interface ContainerPlan {
   readonly setsPullPolicy: boolean;
 }
 
+interface ContainerScope {
+  readonly scope: MutationScope;
+  readonly base: string;
+  readonly lookups: LookupResults | undefined;
+}
+
 function planContainers(
   view: PodTemplateView,
   policy: Policy,
-  scope: MutationScope,
-  base: string,
+  where: ContainerScope,
 ): ContainerPlan {
+  const { scope, base } = where;
   const plan: ContainerPlan = {
     decisions: [],
     changes: [],
     warnings: [],
+    denials: [],
     edits: [],
     originals: new Map(),
     setsPullPolicy: scope.kind !== 'changed-images',
   };
+  // Without lookups nothing is verified; mode off never reaches the lookup code at all.
+  const lookups = policy.verify.mode === 'off' ? undefined : where.lookups;
   for (const container of view.containers) {
     if (!isInScope(container, scope)) continue;
-    planContainer(plan, container, policy, `${base}/spec/${container.list}/${container.index}`);
+    planContainer(plan, container, policy, {
+      path: `${base}/spec/${container.list}/${container.index}`,
+      lookups,
+    });
   }
   return plan;
 }
@@ -175,12 +229,13 @@ function planContainer(
   plan: ContainerPlan,
   container: ContainerView,
   policy: Policy,
-  containerPath: string,
+  at: { readonly path: string; readonly lookups: LookupResults | undefined },
 ): void {
   const image = container.image;
   // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
   if (image === undefined) return;
-  const { decision, finalImage: to, explanation } = decideImageMemoized(image, policy);
+  const { decision, finalImage: to, explanation } = decideImageVerified(image, policy, at.lookups);
+  const containerPath = at.path;
   plan.decisions.push({ container, decision });
   plan.changes.push({
     path: `${containerPath}/image`,
@@ -188,12 +243,11 @@ function planContainer(
     to,
     reason: decision.outcome,
     message: explanation,
+    ...(at.lookups === undefined ? {} : verifyField(decision)),
   });
   const rewritten = to !== image;
   if (rewritten && container.name !== undefined) plan.originals.set(container.name, image);
-  if (warnsAuthor(decision)) {
-    plan.warnings.push(`${describeContainer(container)}: ${explanation}`);
-  }
+  reportToAuthor(plan, container, decision, explanation);
   const pullPolicy = planPullPolicy(plan, container, policy, finalReference(decision));
   if (rewritten || pullPolicy !== undefined) {
     plan.edits.push({
@@ -228,6 +282,26 @@ function planPullPolicy(
       `would set ${wanted.to}: ${wanted.because})`,
   );
   return undefined;
+}
+
+/** The warning or the refusal the Pod's author gets for a decision, if any. */
+function reportToAuthor(
+  plan: ContainerPlan,
+  container: ContainerView,
+  decision: ImageDecision,
+  explanation: string,
+): void {
+  if (warnsAuthor(decision)) {
+    plan.warnings.push(`${describeContainer(container)}: ${explanation}`);
+  } else if (deniesPod(decision)) {
+    plan.denials.push(`${describeContainer(container)}: image "${decision.image}": ${explanation}`);
+  }
+}
+
+/** The change's `verify` field: Harbor's answer, when the decision was verified. */
+function verifyField(decision: ImageDecision): { verify?: LookupStatus } {
+  const verification = 'verification' in decision ? decision.verification : undefined;
+  return verification === undefined ? {} : { verify: verification.status };
 }
 
 function isInScope(container: ContainerView, scope: MutationScope): boolean {
@@ -319,7 +393,9 @@ function verifier(
     const running = images.get(name);
     if (running === undefined) return false;
     const to = decideImageMemoized(original, policy).finalImage;
-    return to !== original && running.includes(to);
+    if (to === original) return false;
+    if (running.includes(to)) return true;
+    return policy.verify.mode === 'pin' && running.some((image) => isPinnedForm(image, to));
   };
 }
 

@@ -4,11 +4,17 @@
  * and pull Secrets the namespace lacks. Admission and the preview both call
  * this, so they cannot disagree.
  */
-import { mutatePodTemplate, type MutationOptions, type TemplateMutation } from './mutate.ts';
+import {
+  mutatePodTemplate,
+  referencesToVerify,
+  type MutationOptions,
+  type TemplateMutation,
+} from './mutate.ts';
 import { effectiveNamespacePolicy } from './namespace-policy-cache.ts';
 import type { NamespaceFacts } from './namespace-policy.ts';
 import { podSkipReason } from './pod-skip.ts';
 import type { Policy } from './policy.ts';
+import type { ImageReference } from './reference.ts';
 
 /** Namespaces whose Pods are never mutated, whatever the registration says. */
 export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set([
@@ -35,13 +41,10 @@ export type PodPlan =
   | { readonly kind: 'invalid'; readonly problem: string };
 
 export function planPod(template: unknown, policy: Policy, context: PodContext = {}): PodPlan {
-  const resolved = resolvePolicy(policy, context);
+  const resolved = resolvePodPolicy(template, policy, context);
   if (resolved.skipReason !== undefined) {
     return { kind: 'skipped', reason: resolved.skipReason, warnings: resolved.warnings };
   }
-  const skipReason = podSkipReason(template, resolved.policy);
-  if (skipReason !== undefined)
-    return { kind: 'skipped', reason: skipReason, warnings: resolved.warnings };
   const result = mutatePodTemplate(template, resolved.policy, context);
   if (!result.ok) return { kind: 'invalid', problem: result.problem };
   const wholePod = (context.scope?.kind ?? 'whole-pod') === 'whole-pod';
@@ -62,8 +65,36 @@ export function planPod(template: unknown, policy: Policy, context: PodContext =
   };
 }
 
+/**
+ * The first of the two pure steps of a verified mutation: the references
+ * Harbor must be asked about before {@link planPod} (with `lookups`) can
+ * decide. Empty when the policy does not verify or the Pod is skipped.
+ */
+export function planLookups(
+  template: unknown,
+  policy: Policy,
+  context: PodContext = {},
+): ImageReference[] {
+  if (policy.verify.mode === 'off') return [];
+  const resolved = resolvePodPolicy(template, policy, context);
+  if (resolved.skipReason !== undefined) return [];
+  return referencesToVerify(template, resolved.policy, context.scope);
+}
+
+/** The policy for this Pod, or why it is not mutated at all (its namespace, its own opt-out). */
+function resolvePodPolicy(
+  template: unknown,
+  policy: Policy,
+  context: PodContext,
+): { policy: Policy; warnings: readonly string[]; skipReason?: string } {
+  const resolved = resolveNamespacePolicy(policy, context);
+  if (resolved.skipReason !== undefined) return resolved;
+  const skipReason = podSkipReason(template, resolved.policy);
+  return skipReason === undefined ? resolved : { ...resolved, skipReason };
+}
+
 /** The policy for the Pod's namespace, or why the namespace is not mutated at all. */
-function resolvePolicy(
+function resolveNamespacePolicy(
   policy: Policy,
   context: PodContext,
 ): { policy: Policy; warnings: readonly string[]; skipReason?: string } {

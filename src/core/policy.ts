@@ -4,7 +4,12 @@
  */
 import { compileGlob, type Glob } from './glob.ts';
 import type { LabelSelector } from './label-selector.ts';
-import type { OnErrorMode, PolicyDocument, PullPolicyMode } from './policy-schema.ts';
+import type {
+  OnErrorMode,
+  PolicyDocument,
+  PullPolicyMode,
+  VerifyDocument,
+} from './policy-schema.ts';
 import { normalizeGlobRegistry, registryIdentity } from './registry-identity.ts';
 
 /** Where a rule was written: the policy file, or a Namespace's annotation. */
@@ -18,12 +23,19 @@ export interface PolicyRule {
   readonly project: string;
 }
 
+/** `verify` of the policy file: whether and how Harbor is asked before rewriting. */
+export type VerifyPolicy = Readonly<VerifyDocument>;
+
 /** A policy ready for the admission path. */
 export interface Policy {
   /** Lowercased `host[:port]` of Harbor as configured: what rewritten images name. */
   readonly harborHost: string;
   /** {@link registryIdentity} of the Harbor host; images already there are never rewritten. */
   readonly harborRegistry: string;
+  /** `harbor.caFile`: the CA bundle for Harbor's TLS, when not a public one. */
+  readonly harborCaFile: string | undefined;
+  /** `harbor.credentialsFile`: Docker config JSON with Harbor credentials, for lookups. */
+  readonly harborCredentialsFile: string | undefined;
   readonly rules: readonly PolicyRule[];
   readonly exclude: readonly Glob[];
   readonly imagePullSecrets: readonly string[];
@@ -31,6 +43,7 @@ export interface Policy {
   readonly onError: OnErrorMode;
   readonly skipPods: readonly LabelSelector[];
   readonly pullSecretSync: PolicyDocument['pullSecretSync'];
+  readonly verify: VerifyPolicy;
 }
 
 /** Compiles a validated policy document. */
@@ -38,6 +51,8 @@ export function compilePolicy(document: PolicyDocument): Policy {
   return Object.freeze({
     harborHost: document.harbor.host.toLowerCase(),
     harborRegistry: registryIdentity(document.harbor.host),
+    harborCaFile: document.harbor.caFile,
+    harborCredentialsFile: document.harbor.credentialsFile,
     rules: compileRules(document.rules, 'policy'),
     exclude: Object.freeze(document.exclude.map(compileNameGlob)),
     imagePullSecrets: Object.freeze([...document.imagePullSecrets]),
@@ -45,6 +60,7 @@ export function compilePolicy(document: PolicyDocument): Policy {
     onError: document.onError,
     skipPods: Object.freeze(document.skipPods),
     pullSecretSync: document.pullSecretSync,
+    verify: Object.freeze({ ...document.verify }),
   });
 }
 

@@ -8,10 +8,13 @@ import { toPointer } from '../core/json-pointer.ts';
 import type { ImageDecision } from '../core/image-decision.ts';
 import { ChangeReason, type TemplateChange } from '../core/mutate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
-import { planPod } from '../core/pod-plan.ts';
+import { planLookups, planPod } from '../core/pod-plan.ts';
 import type { Policy } from '../core/policy.ts';
+import type { ImageReference } from '../core/reference.ts';
+import type { LookupResults } from '../core/verification.ts';
 import { isJsonObject } from '../core/json-object.ts';
 import type { ManifestObject } from './manifest-documents.ts';
+import { imagelessContainers } from './imageless-containers.ts';
 import { findPodTemplate } from './workload-templates.ts';
 
 const { applyPatch, deepClone } = fastJsonPatch;
@@ -36,6 +39,8 @@ export interface PreviewOptions {
   readonly namespace?: string;
   /** The server's namespace cache, for overrides and missing pull Secrets; the offline CLI has none. */
   readonly directory?: NamespaceDirectory;
+  /** What Harbor said (`verify` on, and the caller looked up {@link lookupsForObjects}); without it nothing is verified. */
+  readonly lookups?: LookupResults;
 }
 
 export type PreviewResult =
@@ -64,6 +69,39 @@ export function previewObjects(
   return { ok: true, results, decisions };
 }
 
+/** The references Harbor must be asked about before previewing `objects` with verification, each once. */
+export function lookupsForObjects(
+  objects: readonly ManifestObject[],
+  policy: Policy,
+  options: PreviewOptions = {},
+): ImageReference[] {
+  if (policy.verify.mode === 'off') return [];
+  return objects.flatMap((entry) => {
+    const located = locate(entry, options);
+    return located === undefined ? [] : planLookups(located.template, policy, located.context);
+  });
+}
+
+/** An object's pod template and the context it is planned in; undefined for kinds without one. */
+function locate(entry: ManifestObject, options: PreviewOptions) {
+  const base = describeObject(entry, options);
+  const located = findPodTemplate(base.kind, entry.object);
+  if (located === undefined) return undefined;
+  const { namespace } = base;
+  const facts = namespace === undefined ? undefined : options.directory?.lookup(namespace);
+  return {
+    base,
+    path: located.path,
+    template: located.template,
+    context: {
+      basePath: located.path,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(facts === undefined ? {} : { facts }),
+      ...(options.lookups === undefined ? {} : { lookups: options.lookups }),
+    },
+  };
+}
+
 function previewObject(
   entry: ManifestObject,
   policy: Policy,
@@ -72,21 +110,16 @@ function previewObject(
   | { ok: true; result: ObjectPreview; decisions: readonly ImageDecision[] }
   | { ok: false; problem: string } {
   const { object } = entry;
-  const base = describeObject(entry, options);
+  const located = locate(entry, options);
+  const base = located?.base ?? describeObject(entry, options);
   const unchanged = (warnings: readonly string[] = []) => ({
     ok: true as const,
     result: { ...base, changes: [], patch: [], object, warnings },
     decisions: [],
   });
-  const located = findPodTemplate(base.kind, object);
   if (located === undefined) return unchanged();
   const { namespace } = base;
-  const facts = namespace === undefined ? undefined : options.directory?.lookup(namespace);
-  const plan = planPod(located.template, policy, {
-    basePath: located.path,
-    ...(namespace === undefined ? {} : { namespace }),
-    ...(facts === undefined ? {} : { facts }),
-  });
+  const plan = planPod(located.template, policy, located.context);
   if (plan.kind === 'skipped') return unchanged([`not mutated: ${plan.reason}`, ...plan.warnings]);
   if (plan.kind === 'invalid') {
     const at = located.path.length > 0 ? `${located.path.join('.')}.` : '';
@@ -96,6 +129,7 @@ function previewObject(
   const secretsPath = toPointer([...located.path, 'spec', 'imagePullSecrets']);
   const changes = [
     ...plan.mutation.changes,
+    ...imagelessContainers(located.template, located.path),
     ...plan.missingSecrets.map((secret) => ({
       path: secretsPath,
       from: secret,
@@ -108,9 +142,14 @@ function previewObject(
     patch.length === 0
       ? object
       : applyPatch(deepClone(object), deepClone(patch) as Operation[], false, false).newDocument;
+  // The webhook would refuse such a Pod; the preview still shows what it decided for each image.
+  const warnings = [
+    ...plan.mutation.denials.map((denial) => `the webhook would refuse this Pod: ${denial}`),
+    ...plan.warnings,
+  ];
   return {
     ok: true,
-    result: { ...base, changes, patch, object: after, warnings: plan.warnings },
+    result: { ...base, changes, patch, object: after, warnings },
     decisions: plan.mutation.decisions.map(({ decision }) => decision),
   };
 }

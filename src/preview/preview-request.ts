@@ -6,6 +6,7 @@
  */
 import type { ImageDecision } from '../core/image-decision.ts';
 import { isJsonObject } from '../core/json-object.ts';
+import { distinctTargets } from '../core/verification.ts';
 import type { Policy } from '../core/policy.ts';
 import {
   readDocuments,
@@ -18,8 +19,14 @@ import {
   type PreviewLimits,
   type PreviewProblem,
 } from './preview-limits.ts';
-import { previewImages, type ImagePreview } from './preview-images.ts';
-import { previewObjects, type ObjectPreview, type PreviewOptions } from './preview-objects.ts';
+import type { ImageReference } from '../core/reference.ts';
+import { lookupsForImages, previewImages, type ImagePreview } from './preview-images.ts';
+import {
+  lookupsForObjects,
+  previewObjects,
+  type ObjectPreview,
+  type PreviewOptions,
+} from './preview-objects.ts';
 
 export type PreviewResponse =
   { readonly results: readonly ObjectPreview[] } | { readonly images: readonly ImagePreview[] };
@@ -67,6 +74,21 @@ export function namespacesOf(input: PreviewInput, namespace: string | undefined)
   return [...names];
 }
 
+/**
+ * The references Harbor must be asked about before previewing `input` with
+ * verification (`options.lookups`), each once; empty when the policy does
+ * not verify. Pass the same namespace and directory as to the preview.
+ */
+export function lookupsForInput(
+  input: PreviewInput,
+  policy: Policy,
+  options: PreviewOptions = {},
+): ImageReference[] {
+  if (!input.ok || policy.verify.mode === 'off') return [];
+  if ('images' in input) return lookupsForImages(input.images, policy);
+  return distinctTargets(lookupsForObjects(input.objects, policy, options));
+}
+
 /** Previews a read input. */
 export function previewInput(
   input: PreviewInput,
@@ -75,7 +97,7 @@ export function previewInput(
 ): PreviewOutcome {
   if (!input.ok) return input;
   if ('images' in input) {
-    const result = previewImages(input.images, policy);
+    const result = previewImages(input.images, policy, options.lookups);
     return result.ok
       ? { ok: true, response: { images: result.images }, inputs: [], decisions: result.decisions }
       : result;

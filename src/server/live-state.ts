@@ -4,6 +4,7 @@
  * which reads it once.
  */
 import type { Policy } from '../core/policy.ts';
+import type { RegistryLookups } from '../core/registry-lookup.ts';
 
 export interface LiveState {
   policy: Policy;
@@ -11,6 +12,8 @@ export interface LiveState {
   policyText: string;
   /** Expiry of the certificate being served. */
   certificateNotAfter: Date;
+  /** The Harbor client built from the policy, while `verify.mode` is not off (registry-wiring.ts). */
+  lookups?: RegistryLookups | undefined;
 }
 
 /** A readiness condition: undefined when met, otherwise why not. */

@@ -21,6 +21,8 @@ export interface WebhookMetrics {
   readonly certificateExpiry: Gauge;
   readonly buildInfo: Gauge<'version' | 'node_version'>;
   readonly auditChanges: Counter<'change'>;
+  readonly registryLookups: Counter<'result'>;
+  readonly registryLookupDuration: Histogram;
 }
 
 /** Creates the metrics of one server, with Node's process metrics included. */
@@ -56,13 +58,13 @@ export function createMetrics(): WebhookMetrics {
     }),
     admissionReviews: new Counter({
       name: `${PREFIX}admission_reviews_total`,
-      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, audit, invalid, error).',
+      help: 'AdmissionReviews answered, by operation and outcome (mutated, unchanged, skipped, audit, denied, invalid, error).',
       labelNames: ['operation', 'outcome'],
       registers,
     }),
     imageDecisions: new Counter({
       name: `${PREFIX}image_decisions_total`,
-      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference, rewrite-invalid).',
+      help: 'Container images decided at admission, by outcome (rewritten, already-on-harbor, excluded, no-rule, invalid-reference, rewrite-invalid, kept-missing, kept-unavailable, denied-missing, denied-unavailable).',
       labelNames: ['outcome'],
       registers,
     }),
@@ -98,6 +100,18 @@ export function createMetrics(): WebhookMetrics {
       name: `${PREFIX}audit_changes_total`,
       help: 'Changes audit mode reported in warnings instead of making, by change (image, pull-secrets, pull-policy, refusal).',
       labelNames: ['change'],
+      registers,
+    }),
+    registryLookups: new Counter({
+      name: `${PREFIX}registry_lookups_total`,
+      help: 'Image references looked up in Harbor (verify), by result (found, missing, unavailable, cached).',
+      labelNames: ['result'],
+      registers,
+    }),
+    registryLookupDuration: new Histogram({
+      name: `${PREFIX}registry_lookup_duration_seconds`,
+      help: 'Time Harbor took to answer one lookup that was not served from the cache (verify).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
   };

@@ -3,6 +3,7 @@
  * policy that does not validate is logged with every problem and ignored: the
  * server keeps the last good one rather than running half-configured.
  */
+import type { Policy } from '../core/policy.ts';
 import { parsePolicyText } from '../core/policy-text.ts';
 import { watchFiles } from './file-watch.ts';
 import type { LiveState } from './live-state.ts';
@@ -17,6 +18,8 @@ export interface PolicyReloaderOptions {
   readonly state: LiveState;
   readonly metrics: WebhookMetrics;
   readonly logger: Logger;
+  /** Called with each policy taken into use, after `state.policy` holds it. */
+  readonly onReload?: (policy: Policy) => void;
 }
 
 export function watchPolicyFile(options: PolicyReloaderOptions): () => void {
@@ -40,6 +43,7 @@ export function watchPolicyFile(options: PolicyReloaderOptions): () => void {
       state.policyText = text;
       metrics.reloads.inc({ kind: 'policy', result: 'success' });
       logger.info({ file, rules: loaded.policy.rules.length }, 'policy reloaded');
+      options.onReload?.(loaded.policy);
       return true;
     },
     onError: (error) => {

@@ -5,6 +5,8 @@
  */
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
 import type { PreviewLimits } from '../preview/preview-limits.ts';
+import type { ImageReference } from '../core/reference.ts';
+import type { RegistryLookup } from '../core/registry-lookup.ts';
 
 /** Main → worker. */
 export type ToPreviewWorker =
@@ -18,6 +20,14 @@ export type ToPreviewWorker =
       readonly limits: PreviewLimits;
       /** True when the server watches namespaces: the worker asks for the facts of those the input names. */
       readonly withNamespaces: boolean;
+      /** True when the server verifies with Harbor: the worker asks for the lookups the input needs. */
+      readonly withLookups: boolean;
+    }
+  | {
+      readonly type: 'lookups';
+      readonly id: number;
+      /** By lookup key; a Map survives structured clone. */
+      readonly lookups: ReadonlyMap<string, RegistryLookup>;
     }
   | {
       readonly type: 'facts';
@@ -30,6 +40,16 @@ export type FromPreviewWorker =
   /** The job's deadline runs from here: a new worker loads its modules first. */
   | { readonly type: 'started'; readonly id: number }
   | { readonly type: 'facts-needed'; readonly id: number; readonly namespaces: readonly string[] }
+  /**
+   * Lookups run on the main thread, with the client admission uses: one
+   * cache and one connection pool for both, and the credentials never leave
+   * the main thread. Its event loop only waits on sockets meanwhile.
+   */
+  | {
+      readonly type: 'lookups-needed';
+      readonly id: number;
+      readonly references: readonly ImageReference[];
+    }
   | { readonly type: 'done'; readonly id: number; readonly reply: PreviewReply };
 
 /** A preview's HTTP answer: the JSON response body as UTF-8 bytes, or a status and message. */

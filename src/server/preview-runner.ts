@@ -10,7 +10,9 @@ import { Worker } from 'node:worker_threads';
 import type { NamespaceDirectory, NamespaceFacts } from '../core/namespace-policy.ts';
 import { PREVIEW_FLAG_DEFAULTS } from '../config/serve-config.ts';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits } from '../preview/preview-limits.ts';
+import type { ImageReference } from '../core/reference.ts';
 import type { LiveState } from './live-state.ts';
+import { lookUpWithin } from './registry-lookups.ts';
 import type { Logger } from './logger.ts';
 import type { FromPreviewWorker, PreviewReply, ToPreviewWorker } from './preview-messages.ts';
 
@@ -120,6 +122,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
       if (job?.pending.id !== message.id) return;
       if (message.type === 'done') finish(message.reply);
       else if (message.type === 'started') armDeadline(running, settings.timeoutMs);
+      else if (message.type === 'lookups-needed') lookUp(running, message.id, message.references);
       else post(running, { type: 'facts', id: message.id, facts: factsOf(message.namespaces) });
     });
     worker.on('error', (error) => (running.crash = error));
@@ -139,6 +142,18 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
         ? []
         : [{ name, annotations: { ...facts.annotations }, pullSecretNames: facts.pullSecretNames }];
     });
+
+  /** Looks up for the worker's job, within the policy's budget; answers only if the job still runs there. */
+  const lookUp = (running: Running, id: number, references: readonly ImageReference[]): void => {
+    const { state } = options;
+    void lookUpWithin(state.lookups, references, state.policy.verify.budgetMs).then(
+      ({ lookups }) => {
+        if (current === running && job?.pending.id === id) {
+          post(running, { type: 'lookups', id, lookups });
+        }
+      },
+    );
+  };
 
   const startNext = (): void => {
     const pending = job === undefined && !closed ? waiting.shift() : undefined;
@@ -163,6 +178,7 @@ export function createPreviewRunner(options: PreviewRunnerOptions): PreviewRunne
         namespace: pending.namespace,
         limits: settings,
         withNamespaces: options.directory !== undefined,
+        withLookups: options.state.policy.verify.mode !== 'off',
       },
       [body.buffer],
     );

@@ -12,7 +12,14 @@ import { parentPort } from 'node:worker_threads';
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
 import type { Policy } from '../core/policy.ts';
 import { parsePolicyText } from '../core/policy-text.ts';
-import { namespacesOf, previewInput, readPreviewInput } from '../preview/preview-request.ts';
+import type { ImageReference } from '../core/reference.ts';
+import type { LookupResults } from '../core/verification.ts';
+import {
+  lookupsForInput,
+  namespacesOf,
+  previewInput,
+  readPreviewInput,
+} from '../preview/preview-request.ts';
 import type { FromPreviewWorker, PreviewReply, ToPreviewWorker } from './preview-messages.ts';
 
 type Job = Extract<ToPreviewWorker, { type: 'job' }>;
@@ -25,6 +32,7 @@ lowerThisThreadsPriority();
 let policy: Policy | undefined;
 let policyProblem = 'no policy received';
 const awaitingFacts = new Map<number, (facts: readonly NamespaceFacts[]) => void>();
+const awaitingLookups = new Map<number, (lookups: LookupResults) => void>();
 
 port.on('message', (message: ToPreviewWorker) => {
   if (message.type === 'policy') {
@@ -34,6 +42,9 @@ port.on('message', (message: ToPreviewWorker) => {
   } else if (message.type === 'facts') {
     awaitingFacts.get(message.id)?.(message.facts);
     awaitingFacts.delete(message.id);
+  } else if (message.type === 'lookups') {
+    awaitingLookups.get(message.id)?.(message.lookups);
+    awaitingLookups.delete(message.id);
   } else {
     post({ type: 'started', id: message.id });
     void run(message)
@@ -58,9 +69,16 @@ async function run(job: Job): Promise<PreviewReply> {
   const input = readPreviewInput(text, job.limits);
   const facts = job.withNamespaces ? await factsFor(job, namespacesOf(input, job.namespace)) : [];
   const byName = new Map(facts.map((entry) => [entry.name, entry]));
-  const outcome = previewInput(input, policy, {
+  const options = {
     ...(job.namespace === undefined ? {} : { namespace: job.namespace }),
     ...(job.withNamespaces ? { directory: { lookup: (name: string) => byName.get(name) } } : {}),
+  };
+  const lookups = job.withLookups
+    ? await lookupsFor(job, lookupsForInput(input, policy, options))
+    : undefined;
+  const outcome = previewInput(input, policy, {
+    ...options,
+    ...(lookups === undefined ? {} : { lookups }),
   });
   if (!outcome.ok)
     return { status: outcome.tooLarge === true ? 413 : 400, message: outcome.problem };
@@ -83,6 +101,18 @@ function factsFor(job: Job, namespaces: readonly string[]): Promise<readonly Nam
   return new Promise((resolve) => {
     awaitingFacts.set(job.id, resolve);
     post({ type: 'facts-needed', id: job.id, namespaces });
+  });
+}
+
+/** What Harbor said about `references`, asked of the main thread; undefined when none need asking. */
+function lookupsFor(
+  job: Job,
+  references: readonly ImageReference[],
+): Promise<LookupResults | undefined> {
+  if (references.length === 0) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    awaitingLookups.set(job.id, resolve);
+    post({ type: 'lookups-needed', id: job.id, references });
   });
 }
 

@@ -262,6 +262,8 @@ describe('helm template with the default values', () => {
       '/etc/harbor-image-webhook/tls/tls.crt',
       '--tls-key',
       '/etc/harbor-image-webhook/tls/tls.key',
+      '--host',
+      '0.0.0.0',
       '--port',
       '8443',
       '--log-level',
@@ -369,6 +371,13 @@ describe('helm template with the default values', () => {
         { matchExpressions: [{ key: 'cnpg.io/podRole', operator: 'Exists' }] },
         { matchLabels: { application: 'spilo' } },
       ],
+      verify: {
+        mode: 'off',
+        onMissing: 'keep',
+        onUnavailable: 'keep',
+        budgetMs: 500,
+        cacheSeconds: 300,
+      },
     });
   });
 
@@ -985,6 +994,13 @@ describe('helm template with a full policy', () => {
         source: 'harbor-image-webhook/harbor-pull',
         name: 'harbor-pull',
         pruneOnOptOut: false,
+      },
+      verify: {
+        mode: 'exists',
+        onMissing: 'deny',
+        onUnavailable: 'rewrite',
+        budgetMs: 800,
+        cacheSeconds: 60,
       },
     };
     const configMap = oneOf<ConfigMap>(render({ policy }), 'ConfigMap', `${fullname}-policy`);

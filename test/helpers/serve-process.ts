@@ -54,14 +54,19 @@ export function runCli(
   args: readonly string[],
   input?: string,
   entry = CLI_SOURCE,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly node?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: 'pipe' });
+    const child = spawn(options.node ?? process.execPath, [entry, ...args], {
+      stdio: 'pipe',
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': by then stdout and stderr have been read to the end.
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input);
   });
 }

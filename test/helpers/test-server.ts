@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type { IssuedCertificate } from '../../src/certificates/issue.ts';
 import type { ServeConfig } from '../../src/config/serve-config.ts';
 import { createLogger } from '../../src/server/logger.ts';
-import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { startServer, type RunningServer, type ServerParts } from '../../src/server/start.ts';
 import { examplePolicyYaml } from './fixtures.ts';
 import { assertNoDuplicateKeys } from './log-lines.ts';
 import { issueLocalCertificate, issueLocalCertificateAuthority } from './local-certificate.ts';
@@ -28,7 +28,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { policyYaml?: string; config?: Partial<ServeConfig> } = {},
+  options: { policyYaml?: string; config?: Partial<ServeConfig>; parts?: ServerParts } = {},
 ): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'hiw-test-'));
   const files = {
@@ -62,6 +62,7 @@ export async function startTestServer(
       ...options.config,
     },
     createLogger('info', destination),
+    options.parts,
   );
   return {
     server,

@@ -208,8 +208,10 @@ describe('cert-bootstrap local, end to end', () => {
   it('the first run writes ca.crt, ca.key, tls.crt and tls.key, keys readable by the owner only', async () => {
     const run = await runBootstrap(['local', '--out-dir', outDir]);
     assert.equal(run.code, 0, run.stderr);
-    const summary = JSON.parse(run.stdout) as { action: string; written: boolean };
+    const summary = JSON.parse(run.stdout) as { action: string; written: boolean; reason: string };
     assert.deepEqual([summary.action, summary.written], ['rotate-ca', true]);
+    // A first run says so; it does not list the missing files as if something were broken.
+    assert.equal(summary.reason, 'nothing stored yet: a first CA and serving certificate');
     assert.doesNotMatch(run.stdout, /PRIVATE KEY/);
     for (const file of files) {
       const mode = (await stat(join(outDir, file))).mode & 0o777;
@@ -262,8 +264,9 @@ describe('cert-bootstrap exit codes', { concurrency: true }, () => {
   it('a usage error exits 2 and prints the usage on stderr', async () => {
     const run = await runBootstrap(['create', '--namespace', 'ns']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /--secret-name is required/);
-    assert.match(run.stderr, /Usage: cert-bootstrap <command>/);
+    assert.match(run.stderr, /^cert-bootstrap: --secret-name is required\n/);
+    // The usage of the command the user ran, not of all of them.
+    assert.match(run.stderr, /Usage: cert-bootstrap create --namespace NS/);
     assert.equal(run.stdout, '');
   });
 
@@ -273,22 +276,28 @@ describe('cert-bootstrap exit codes', { concurrency: true }, () => {
     assert.match(run.stdout, /Usage: cert-bootstrap <command>/);
   });
 
-  it('an --out-dir that cannot be created exits 1 at once naming the path, instead of spinning', async () => {
+  it('an --out-dir that cannot be created exits 4 at once naming the path, instead of spinning', async () => {
     // Node's recursive mkdir loops forever at full CPU on a missing path under /proc.
     for (const outDir of ['/proc/harbor-image-webhook-test', '/proc/no/such/dir']) {
       const started = performance.now();
       const run = await runBootstrap(['local', '--out-dir', outDir]);
-      assert.equal(run.code, 1, `${outDir}: ${run.stderr}`);
+      assert.equal(run.code, 4, `${outDir}: ${run.stderr}`);
       assert.ok(performance.now() - started < 10_000, `${outDir} took too long`);
-      assert.match(run.stderr, /^cert-bootstrap local: cannot create \/proc\/\S+: ENOENT/);
+      assert.match(
+        run.stderr,
+        /^cert-bootstrap local: cannot create output directory "\/proc\/\S+": no such file or directory\n/,
+      );
       assert.equal(run.stdout, '');
     }
   });
 
-  it('an --out-dir below a file exits 1 naming the path', async () => {
+  it('an --out-dir below a file exits 4 naming the path', async () => {
     const run = await runBootstrap(['local', '--out-dir', `${script}/certs`]);
-    assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^cert-bootstrap local: cannot (read|create) \S+cert-bootstrap\.ts/);
+    assert.equal(run.code, 4, run.stderr);
+    assert.match(
+      run.stderr,
+      /^cert-bootstrap local: cannot (read|create) (output directory|certificate file) "\S+cert-bootstrap\.ts/,
+    );
   });
 
   it('a failure exits 1 with one message on stderr', async () => {

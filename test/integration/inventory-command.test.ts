@@ -114,9 +114,9 @@ describe('inventory on the command line, before a cluster answers', () => {
     );
   });
 
-  it('reports an unreadable policy file before touching the cluster, with exit code 3', async () => {
+  it('reports a missing policy file before touching the cluster, with exit code 4 (I/O)', async () => {
     const run = await runInventory(['--config', join(dir, 'missing.yaml')], env);
-    assert.equal(run.code, 3);
+    assert.equal(run.code, 4);
     assert.match(run.stderr, /missing\.yaml/);
     assert.doesNotMatch(run.stderr, /\n\s+at /);
   });
@@ -145,7 +145,7 @@ describe('inventory on the command line, before a cluster answers', () => {
     assert.match(run.stdout, /usage: harbor-image-webhook inventory --config FILE/);
     assert.match(
       run.stdout,
-      /example:\n {2}\$ harbor-image-webhook inventory --config policy\.yaml -A/,
+      /Examples:\n {2}\$ harbor-image-webhook inventory --config policy\.yaml -A/,
     );
   });
 });

@@ -167,7 +167,7 @@ describe('harbor-image-webhook preview (CLI)', () => {
     assert.match(result.stderr, /stdin: document 2, line \d+/);
   });
 
-  it('exits 1 when the manifest file does not exist', async () => {
+  it('exits 4 when the manifest file does not exist, in the one form of every missing file', async () => {
     const result = await runCli([
       'preview',
       '--config',
@@ -175,13 +175,16 @@ describe('harbor-image-webhook preview (CLI)', () => {
       '-f',
       '/nonexistent.yaml',
     ]);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /ENOENT/);
+    assert.equal(result.code, 4);
+    assert.match(
+      result.stderr,
+      /^harbor-image-webhook preview: cannot read manifest "\/nonexistent\.yaml": no such file or directory\n {2}hint: check the path\n$/,
+    );
   });
 
-  it('exits 2 on a bad policy', async () => {
+  it('exits 3 on a bad policy', async () => {
     const result = await runCli(['preview', '--config', BUNDLE_FILE, '-f', BUNDLE_FILE]);
-    assert.equal(result.code, 2);
+    assert.equal(result.code, 3);
     assert.match(result.stderr, /bundle\.yaml: /);
   });
 

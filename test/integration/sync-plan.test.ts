@@ -103,51 +103,107 @@ describe('harbor-image-webhook sync-plan', () => {
     assert.equal(calls.length, 1);
   });
 
-  it('exits 1 with a clear message and no stack when the out dir cannot be written', async () => {
+  it('exits 4 with a clear message and no stack when the out dir cannot be written', async () => {
     const file = join(dir, 'a-file');
     await writeFile(file, '');
     const result = await syncPlan(['-f', '-', '--out-dir', join(file, 'out')], MANIFEST);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 4);
     assert.equal(result.stdout, '');
     assert.equal(
       result.stderr,
-      `${join(file, 'out', 'sync.sh')}: cannot be written (cannot create ${join(file, 'out')}: ENOTDIR)\n`,
+      `harbor-image-webhook sync-plan: cannot create output directory ${JSON.stringify(join(file, 'out'))}: a part of the path is not a directory\n`,
     );
   });
 
-  it('exits 1 at once on an out dir under /proc, where a recursive mkdir would spin', async () => {
+  it('exits 4 at once on an out dir under /proc, where a recursive mkdir would spin', async () => {
     const started = performance.now();
     const result = await syncPlan(['-f', '-', '--out-dir', '/proc/no/such/dir'], MANIFEST);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 4);
     assert.ok(performance.now() - started < 10_000);
-    assert.equal(
+    assert.match(
       result.stderr,
-      '/proc/no/such/dir/sync.sh: cannot be written (cannot create /proc/no: ENOENT)\n',
+      /^harbor-image-webhook sync-plan: cannot create output directory "\/proc\/no": no such file or directory\n/,
+    );
+  });
+
+  it('exits 4 on a manifest that cannot be read, naming it', async () => {
+    const missing = join(dir, 'no-such-manifest.yaml');
+    const result = await syncPlan(['-f', missing]);
+    assert.equal(result.code, 4);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      new RegExp(`cannot read manifest "${missing.replaceAll('/', '\\/')}": no such file`),
     );
   });
 
   it('exits 1 on a manifest that does not parse, naming where', async () => {
     const result = await syncPlan(['-f', '-'], 'kind: Pod\n---\nkind: [\n');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^stdin: document 2, line \d+/);
+    assert.match(result.stderr, /^harbor-image-webhook sync-plan: stdin: document 2, line \d+/);
   });
 
-  it('exits 2 on a bad policy and on bad usage', async () => {
+  it('exits 3 on a bad policy, 2 on bad usage', async () => {
     const badPolicy = await runCli(['sync-plan', '--config', BUNDLE_FILE, '-f', BUNDLE_FILE]);
-    assert.equal(badPolicy.code, 2);
+    assert.equal(badPolicy.code, 3);
     const noManifest = await syncPlan([]);
     assert.equal(noManifest.code, 2);
     assert.match(noManifest.stderr, /-f MANIFEST \(or - for stdin\) is required/);
     const badOutput = await syncPlan(['-f', '-', '-o', 'json'], MANIFEST);
     assert.equal(badOutput.code, 2);
     assert.match(badOutput.stderr, /-o must be one of list, commands/);
+    const typo = await syncPlan(['-f', '-', '--outdir', dir], MANIFEST);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /did you mean --out-dir\?/);
   });
 
-  it('explains itself with --help, example included', async () => {
+  it('--verify keeps what Harbor cannot answer for, saying why, within the budget', async () => {
+    const policy = join(dir, 'unreachable.json');
+    // Port 1 on loopback refuses at once: Harbor is down.
+    await writeFile(
+      policy,
+      JSON.stringify({
+        harbor: { host: '127.0.0.1:1' },
+        rules: [{ match: 'docker.io/**', project: 'hub' }],
+        verify: { budgetMs: 2000 },
+      }),
+    );
+    const started = Date.now();
+    const result = await runCli(['sync-plan', '--config', policy, '-f', '-', '--verify'], MANIFEST);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      'docker.io/library/nginx:1.27 -> 127.0.0.1:1/hub/library/nginx:1.27\n',
+    );
+    assert.match(
+      result.stderr,
+      /^not verified, kept in the plan: 127\.0\.0\.1:1\/hub\/library\/nginx:1\.27 \(.+\)$/m,
+    );
+    assert.match(result.stderr, /--verify: 0 of 1 images are in Harbor already/);
+    assert.ok(Date.now() - started < 15_000);
+  });
+
+  it('--verify with a CA file that cannot be read exits 3 naming it', async () => {
+    const policy = join(dir, 'bad-ca.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        harbor: { host: 'harbor.example.com', caFile: join(dir, 'missing-ca.crt') },
+        rules: [{ match: 'docker.io/**', project: 'hub' }],
+      }),
+    );
+    const result = await runCli(['sync-plan', '--config', policy, '-f', '-', '--verify'], MANIFEST);
+    assert.equal(result.code, 3);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /bad-ca\.json: .*missing-ca\.crt/);
+    assert.match(result.stderr, /hint: check harbor\.caFile and harbor\.credentialsFile/);
+  });
+
+  it('explains itself with --help, examples included', async () => {
     const result = await runCli(['sync-plan', '--help']);
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^usage: harbor-image-webhook sync-plan /);
-    assert.match(result.stdout, /example:\n.*sync-plan --config/);
+    assert.match(result.stdout, /Examples:\n.*sync-plan --config/);
   });
 });
 

@@ -34,6 +34,8 @@ describe('sync-plan: sync.sh copies into Harbor with the real skopeo', () => {
     byDigest: PushedImage;
   };
   let policyFile: string;
+  /** The same policy, with the CA and the pull user's credentials that `--verify` asks Harbor with. */
+  let verifyingPolicyFile: string;
   let manifest: string;
 
   before(async () => {
@@ -50,12 +52,20 @@ describe('sync-plan: sync.sh copies into Harbor with the real skopeo', () => {
     ]);
     images = { tagged, multiArch, pinned, byDigest };
     // The upstream's host is what the rule matches: both registries are 127.0.0.1, on other ports.
+    const rules = [{ match: `${upstream.host}/**`, project: PROJECT }];
     policyFile = join(harness.dir, 'policy.yaml');
+    await writeFile(policyFile, JSON.stringify({ harbor: { host: harbor.host }, rules }));
+    const credentialsFile = join(harness.dir, 'harbor-pull.json');
+    const { username, password } = harness.puller;
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    await writeFile(credentialsFile, JSON.stringify({ auths: { [harbor.host]: { auth } } }));
+    verifyingPolicyFile = join(harness.dir, 'policy-verify.yaml');
     await writeFile(
-      policyFile,
+      verifyingPolicyFile,
       JSON.stringify({
-        harbor: { host: harbor.host },
-        rules: [{ match: `${upstream.host}/**`, project: PROJECT }],
+        harbor: { host: harbor.host, caFile: harness.pki.caFile, credentialsFile },
+        rules,
+        verify: { mode: 'off', budgetMs: 5000 },
       }),
     );
     manifest = JSON.stringify({
@@ -83,6 +93,16 @@ describe('sync-plan: sync.sh copies into Harbor with the real skopeo', () => {
 
   const rewritten = (image: PushedImage, suffix: string) =>
     `${harbor.host}/${PROJECT}/${image.repository}${suffix}`;
+
+  const verifyingPlan = () =>
+    runCli(['sync-plan', '--config', verifyingPolicyFile, '-f', '-', '--verify'], manifest);
+
+  it('--verify asks Harbor (verify.mode off notwithstanding) and keeps what it lacks', async () => {
+    const result = await verifyingPlan();
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trimEnd().split('\n').length, 4, result.stdout);
+    assert.match(result.stderr, /--verify: 0 of 4 images are in Harbor already/);
+  });
 
   it('plans each image once, from its upstream reference to the rewritten one', async () => {
     const result = await runCli(['sync-plan', '--config', policyFile, '-f', '-'], manifest);
@@ -168,6 +188,11 @@ describe('sync-plan: sync.sh copies into Harbor with the real skopeo', () => {
     } finally {
       client.close();
     }
+    // sync-plan --verify, through the same client, finds every one: nothing is left to copy.
+    const verified = await verifyingPlan();
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.equal(verified.stdout, '');
+    assert.match(verified.stderr, /--verify: 4 of 4 images are in Harbor already/);
   });
 });
 

@@ -112,9 +112,17 @@ describe('the cert-bootstrap command line', () => {
     );
   });
 
-  for (const argv of [['--help'], ['help'], ['create', '--help'], ['local', '-h']]) {
+  for (const argv of [['--help'], ['help']]) {
     it(`${argv.join(' ')} asks for help`, () =>
       assert.deepEqual(parseCommandLine(argv), { command: 'help' }));
+  }
+
+  for (const argv of [
+    ['create', '--help'],
+    ['local', '-h'],
+  ]) {
+    it(`${argv.join(' ')} asks for that command's help`, () =>
+      assert.deepEqual(parseCommandLine(argv), { command: 'help', topic: argv[0] }));
   }
 
   const mistakes: { name: string; argv: string[]; message: RegExp }[] = [
@@ -128,9 +136,23 @@ describe('the cert-bootstrap command line', () => {
     {
       name: 'an unknown flag',
       argv: [...create, '--colour'],
-      message: /Unknown option '--colour'/,
+      message: /unknown flag --colour/,
     },
-    { name: 'a stray positional argument', argv: [...create, 'extra'], message: /positional/ },
+    {
+      name: 'a stray positional argument',
+      argv: [...create, 'extra'],
+      message: /unexpected argument "extra"/,
+    },
+    {
+      name: 'a mistyped flag, with the flag it probably meant',
+      argv: ['local', '--outdir', 'x'],
+      message: /unknown flag --outdir; did you mean --out-dir\?/,
+    },
+    {
+      name: 'a mistyped command, with the command it probably meant',
+      argv: ['lcoal'],
+      message: /unknown command "lcoal"; did you mean "local"\?/,
+    },
     {
       name: 'an unknown key algorithm',
       argv: [...create, '--key-algorithm', 'dsa'],

@@ -101,7 +101,7 @@ describe('glob patterns over normalized names', () => {
 
 describe('policy validation names the field and the reason', () => {
   const cases = [
-    { name: 'a missing harbor host is refused', yaml: 'rules: []', problem: 'harbor: ' },
+    { name: 'a missing harbor host is refused', yaml: 'rules: []', problem: 'harbor is required' },
     {
       name: 'a harbor host with a scheme is refused',
       yaml: 'harbor: {host: "https://harbor.example.com"}',
@@ -125,7 +125,7 @@ describe('policy validation names the field and the reason', () => {
     {
       name: 'a rule without a project is refused',
       yaml: 'harbor: {host: h.io}\nrules: [{match: "docker.io/**"}]',
-      problem: 'rules[0].project: ',
+      problem: 'rules[0].project is required',
     },
     {
       name: 'an unknown field is refused as a likely typo',

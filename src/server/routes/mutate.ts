@@ -18,7 +18,7 @@ import type {
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AdmissionRequest, AdmissionVerdict } from '../../admission/admission-review.ts';
 import { toAdmissionReview } from '../../admission/admission-response.ts';
-import { admit, type Admission } from '../../admission/admit.ts';
+import { admit, lookupsFor, type Admission } from '../../admission/admit.ts';
 import {
   auditAdmission,
   MAX_AUDIT_WARNINGS,
@@ -28,12 +28,14 @@ import { parseAdmissionReview } from '../../admission/parse-review.ts';
 import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-policy.ts';
 import type { OnErrorMode } from '../../core/policy-schema.ts';
 import type { Policy } from '../../core/policy.ts';
+import type { LookupResults } from '../../core/verification.ts';
 import { parseJsonBody } from '../json-body.ts';
 import { boundLogString, boundLogValue } from '../log-text.ts';
 import { fixedFieldsLogger, type Logger } from '../logger.ts';
 import type { LiveState } from '../live-state.ts';
 import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
+import { lookUpWithin, type VerifyCounts } from '../registry-lookups.ts';
 import { badRequest } from './http-errors.ts';
 
 /** Where the registration's audit entry sends `<opt-in key>=audit` namespaces. */
@@ -82,13 +84,20 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     const fields = describeRequest(admissionRequest);
     const log = request.log;
     const policy = state.policy;
-    const namespace = admissionRequest.namespace;
-    const facts = namespace === undefined ? undefined : directory?.lookup(namespace);
-    const admission = admitSafely(admissionRequest, policy, facts, (error) =>
+    const facts = namespaceFacts(directory, admissionRequest.namespace);
+    const onInternalError = (error: unknown) =>
       log.error(
         { ...fields, err: error, onError: policy.onError },
         'internal error while mutating; answering by onError',
-      ),
+      );
+    // Mode off takes none of this: no lookup planning, no promise, no timer.
+    const verified =
+      policy.verify.mode === 'off'
+        ? undefined
+        : await lookUpSafely({ request: admissionRequest, policy, facts, state }, onInternalError);
+    const admission = admitSafely(
+      { request: admissionRequest, policy, facts, lookups: verified?.lookups },
+      onInternalError,
     );
     if (admission === undefined) {
       counters.reviews({ operation: admissionRequest.operation, outcome: 'error' }).inc();
@@ -110,18 +119,7 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
     const answer = audited?.admission ?? admission;
     record(counters, admissionRequest, answer, audited);
     admissionLog.info(
-      {
-        ...fields,
-        outcome: answer.outcome,
-        ...auditLogFields(audited),
-        ...(admission.skipReason === undefined ? {} : { skipReason: admission.skipReason }),
-        images: admission.decisions.length,
-        patchOperations: answer.verdict.patch.length,
-        warnings: answer.verdict.warnings.length,
-        ...(admission.missingSecrets.length === 0
-          ? {}
-          : { missingSecrets: admission.missingSecrets }),
-      },
+      { ...fields, ...reviewLogFields(admission, answer, audited, verified?.counts) },
       'admission reviewed',
     );
     return toAdmissionReview(parsed.apiVersion, admissionRequest.uid, answer.verdict);
@@ -162,6 +160,33 @@ function record(
   if (admission.missingSecrets.length > 0) counters.missingSecrets.inc();
 }
 
+/** What the namespace cache knows of the request's namespace, when the server watches them. */
+function namespaceFacts(
+  directory: NamespaceDirectory | undefined,
+  namespace: string | undefined,
+): NamespaceFacts | undefined {
+  return namespace === undefined ? undefined : directory?.lookup(namespace);
+}
+
+/** The "admission reviewed" line's fields beyond the request's identity. */
+function reviewLogFields(
+  admission: Extract<Admission, { ok: true }>,
+  answer: Extract<Admission, { ok: true }>,
+  audited: AuditedAdmission | undefined,
+  verifyCounts: VerifyCounts | undefined,
+): Record<string, unknown> {
+  return {
+    outcome: answer.outcome,
+    ...auditLogFields(audited),
+    ...(admission.skipReason === undefined ? {} : { skipReason: admission.skipReason }),
+    images: admission.decisions.length,
+    patchOperations: answer.verdict.patch.length,
+    warnings: answer.verdict.warnings.length,
+    ...(admission.missingSecrets.length === 0 ? {} : { missingSecrets: admission.missingSecrets }),
+    ...(verifyCounts === undefined ? {} : { verify: verifyCounts }),
+  };
+}
+
 /** What enforcing would have done, for an audited review's log line; the first changes, bounded. */
 function auditLogFields(audited: AuditedAdmission | undefined): Record<string, unknown> {
   if (audited === undefined) return {};
@@ -174,21 +199,46 @@ function auditLogFields(audited: AuditedAdmission | undefined): Record<string, u
   };
 }
 
+interface AdmissionInputs {
+  readonly request: AdmissionRequest;
+  readonly policy: Policy;
+  readonly facts: NamespaceFacts | undefined;
+}
+
 /**
  * The core never throws on valid input; if it ever does, the error is logged
  * and undefined returned, so the answer follows `onError` instead of a 500.
  */
 function admitSafely(
-  request: AdmissionRequest,
-  policy: Policy,
-  facts: NamespaceFacts | undefined,
+  inputs: AdmissionInputs & { readonly lookups: LookupResults | undefined },
   onError: (error: unknown) => void,
 ): Admission | undefined {
+  const { request, policy, facts, lookups } = inputs;
   try {
-    return admit(request, policy, facts);
+    return admit(request, policy, facts, lookups);
   } catch (error) {
     onError(error);
     return undefined;
+  }
+}
+
+/**
+ * The verify steps before {@link admit}: which references to ask Harbor
+ * about (pure), then one `lookupAll` for all of them within `budgetMs`.
+ * Never throws: a defect is logged and every image counts as unavailable
+ * (an empty result), so the answer follows `onUnavailable`.
+ */
+async function lookUpSafely(
+  inputs: AdmissionInputs & { readonly state: LiveState },
+  onError: (error: unknown) => void,
+): Promise<{ lookups: LookupResults; counts: VerifyCounts }> {
+  const { request, policy, facts, state } = inputs;
+  try {
+    const references = lookupsFor(request, policy, facts);
+    return await lookUpWithin(state.lookups, references, policy.verify.budgetMs);
+  } catch (error) {
+    onError(error);
+    return { lookups: new Map(), counts: { found: 0, missing: 0, unavailable: 0 } };
   }
 }
 

@@ -56,6 +56,8 @@ export interface DeployOptions {
   readonly tls?: ServingFiles;
   /** More `serve` flags and its environment (local mode), e.g. `--kubeconfig` for cluster-aware features. */
   readonly serve?: Pick<WebhookProcessOptions, 'extraArgs' | 'env'>;
+  /** The Harbor host the policy rewrites to, when an override names another than the settings' one. */
+  readonly harborHost?: string;
 }
 
 /** Our webhook, in force for namespaces with the opt-in label and {@link DeployedWebhook.namespaceLabels}. */
@@ -90,7 +92,7 @@ export async function deployWebhook(
       optIn: true,
       labels: namespaceLabels,
     });
-    await waitUntilRewriting(cluster.core, probe);
+    await waitUntilRewriting(cluster.core, probe, options.harborHost);
   } catch (error) {
     await deployed.stop();
     throw error;
