@@ -2,7 +2,8 @@
  * cert-bootstrap: makes the webhook's serving certificate and injects its CA
  * into the webhook registration, as two idempotent steps (`create`, `patch`)
  * that Helm runs as pre-install/pre-upgrade hook Jobs, plus `local` for a
- * cluster-free setup. See `usage.ts` for the command line, which is a contract.
+ * cluster-free setup, and `uninstall`, the post-delete hook that removes the
+ * Secrets the release made at run time (the TLS Secret, the pull-secret copies). See `usage.ts` for the command line, which is a contract.
  *
  * This file is wiring only: parse, build clients, run, print, exit.
  */
@@ -11,6 +12,7 @@ import { parseCommandLine, type CommandLine } from './cert-bootstrap/command-lin
 import { createTlsSecret } from './cert-bootstrap/create.ts';
 import { writeLocalCertificates } from './cert-bootstrap/local.ts';
 import { patchCaBundle } from './cert-bootstrap/patch.ts';
+import { uninstallRelease } from './cert-bootstrap/uninstall.ts';
 import { commandUsage, usage, UsageError } from './cert-bootstrap/usage.ts';
 import { UserError } from '../src/config/user-error.ts';
 
@@ -50,6 +52,8 @@ async function run(commandLine: Exclude<CommandLine, { command: 'help' }>): Prom
   const { createKubeClients } = await import('../src/kube/client.ts');
   const clients = createKubeClients({ kubeconfig: commandLine.kubeconfig });
   if (commandLine.command === 'create') return createTlsSecret(clients.core, commandLine.options);
+  if (commandLine.command === 'uninstall')
+    return uninstallRelease(clients.core, commandLine.options);
   return patchCaBundle(
     { secrets: clients.core, webhookConfigurations: clients.admissionregistration },
     commandLine.options,

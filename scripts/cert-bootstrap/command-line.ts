@@ -1,5 +1,6 @@
 /** Parsing `cert-bootstrap <command> [flags]` into typed options; every mistake is a {@link UsageError}. */
 import { parseFlags } from '../../src/config/command-flags.ts';
+import { parseSecretPath } from '../../src/core/secret-path.ts';
 import {
   certificateSettingFlags,
   readCertificateSettings,
@@ -9,6 +10,7 @@ import type { CreateOptions } from './create.ts';
 import type { LocalOptions } from './local.ts';
 import { FailurePolicy, type PatchOptions } from './patch.ts';
 import { closestName } from '../../src/core/edit-distance.ts';
+import type { UninstallOptions } from './uninstall.ts';
 import { COMMAND_NAMES, UsageError, type CommandName } from './usage.ts';
 
 /** A command ready to run. */
@@ -16,7 +18,8 @@ export type CommandLine =
   | { command: 'help'; topic?: CommandName }
   | { command: 'create'; options: CreateOptions; kubeconfig: string | undefined }
   | { command: 'patch'; options: PatchOptions; kubeconfig: string | undefined }
-  | { command: 'local'; options: LocalOptions };
+  | { command: 'local'; options: LocalOptions }
+  | { command: 'uninstall'; options: UninstallOptions; kubeconfig: string | undefined };
 
 const clusterFlags = {
   namespace: { type: 'string' },
@@ -40,6 +43,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       return parsePatch(rest);
     case 'local':
       return parseLocal(rest);
+    case 'uninstall':
+      return parseUninstall(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command)}`);
   }
@@ -118,6 +123,31 @@ function parseLocal(args: readonly string[]): CommandLine {
       outDir: required('--out-dir', values['out-dir']),
       dnsNames: dns.dnsNames,
       ipAddresses: ip.ipAddresses,
+    },
+  };
+}
+
+function parseUninstall(args: readonly string[]): CommandLine {
+  const values = parseFlags(args, {
+    ...clusterFlags,
+    'secret-name': { type: 'string', multiple: true, default: [] },
+    'pull-secret-source': { type: 'string' },
+  });
+  const source = values['pull-secret-source'];
+  const pullSecretSource = source === undefined ? undefined : parseSecretPath(source);
+  if (source !== undefined && pullSecretSource === undefined) {
+    throw new UsageError(
+      `--pull-secret-source must be namespace/name of a Secret, not ${JSON.stringify(source)}`,
+    );
+  }
+  return {
+    command: 'uninstall',
+    kubeconfig: values.kubeconfig,
+    options: {
+      namespace: required('--namespace', values.namespace),
+      secretNames: values['secret-name'].filter((name) => name !== ''),
+      pullSecretSource,
+      dryRun: values['dry-run'],
     },
   };
 }

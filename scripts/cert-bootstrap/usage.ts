@@ -1,7 +1,7 @@
 /** The help texts; the command line is a contract the Helm chart's hook Jobs call. */
 export { UsageError } from '../../src/config/user-error.ts';
 
-export const COMMAND_NAMES = ['create', 'patch', 'local'] as const;
+export const COMMAND_NAMES = ['create', 'patch', 'local', 'uninstall'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 const certificateFlags = `  --key-algorithm ALG        ecdsa-p256 (default) | rsa-2048
@@ -55,6 +55,20 @@ ${certificateFlags}
 Examples:
   node scripts/cert-bootstrap.ts local --out-dir ./certs
   harbor-image-webhook serve --config examples/policy.yaml --tls-cert certs/tls.crt --tls-key certs/tls.key`,
+  uninstall: `Usage: cert-bootstrap uninstall --namespace NS [--secret-name NAME]... [--pull-secret-source NS/NAME] [flags]
+
+Deletes what the release made outside Helm (the chart's post-delete hook): the named Secrets
+of the namespace and every pull-secret copy the webhook made from the source (selected by
+the labels it puts on its copies, in every namespace; never the source or unlabelled Secrets).
+
+  --namespace NS             namespace of the named Secrets
+  --secret-name NAME         a Secret to delete (repeatable): the TLS Secret, the CA Secret
+  --pull-secret-source NS/NAME  delete the copies made from this source Secret
+${clusterFlags}
+
+Examples:
+  cert-bootstrap uninstall --namespace harbor-image-webhook --secret-name harbor-image-webhook-tls \\
+    --pull-secret-source harbor-image-webhook/harbor-pull --dry-run`,
 };
 
 export const usage = `Usage: cert-bootstrap <command> [flags]
@@ -69,9 +83,13 @@ Commands:
   local   Write ca.crt, ca.key, tls.crt, tls.key into a directory, without a cluster.
           --out-dir DIR [--dns localhost]... [--ip 127.0.0.1]... [--key-algorithm ...]
           [--validity-days 365] [--ca-validity-days 3650] [--renew-before-days 30]
+  uninstall  Delete what the release made outside Helm (the chart's post-delete hook): the named
+          Secrets of the namespace and every pull-secret copy the webhook made from the source
+          (by its labels, in every namespace; never the source or unlabelled Secrets).
+          --namespace NS [--secret-name NAME]... [--pull-secret-source NS/NAME] [--dry-run]
 
 Common flags:
-  --kubeconfig FILE  (create, patch) default: $KUBECONFIG, ~/.kube/config, then in-cluster
+  --kubeconfig FILE  (create, patch, uninstall) default: $KUBECONFIG, ~/.kube/config, then in-cluster
   -h, --help         cert-bootstrap <command> --help: the command's flags and an example
 
 Examples:

@@ -7,6 +7,7 @@ import { describeBadGlob } from './glob.ts';
 import { labelSelectorSchema } from './label-selector.ts';
 import { describePolicyIssues, formatPath, type PolicyProblem } from './policy-problems.ts';
 import { isRegistryHost } from './reference.ts';
+import { SECRET_PATH } from './secret-path.ts';
 
 // Kubernetes object names (DNS-1123 subdomain): what a Secret name may be.
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -87,12 +88,7 @@ export const secretNamesSchema = z
   .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice');
 
 /** `namespace/name` of a Secret. */
-const secretPath = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
-    'must be namespace/name of a Secret',
-  );
+const secretPath = z.string().regex(SECRET_PATH, 'must be namespace/name of a Secret');
 
 export const policySchema = z.strictObject({
   harbor: z.strictObject({

@@ -20,6 +20,11 @@ export const DOCKER_CONFIG_JSON_TYPE = 'kubernetes.io/dockerconfigjson';
 /** Selects every copy this webhook manages, whatever its source. */
 export const MANAGED_COPY_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGER},${SOURCE_LABEL}`;
 
+/** Selects the copies made from one source: what an uninstall of its release deletes. */
+export function copiesOfSourceSelector(sourceNamespace: string, sourceName: string): string {
+  return `${MANAGED_BY_LABEL}=${MANAGER},${SOURCE_LABEL}=${sourceLabelValue(sourceNamespace, sourceName)}`;
+}
+
 /** The policy's `pullSecretSync`, resolved. */
 export interface SyncSettings {
   readonly sourceNamespace: string;

@@ -190,17 +190,21 @@ describe('helm template with the default values', () => {
       `Deployment/${fullname}`,
       `Job/${fullname}-cert-create`,
       `Job/${fullname}-cert-patch`,
+      `Job/${fullname}-uninstall`,
       `MutatingWebhookConfiguration/${fullname}`,
       `Pod/${fullname}-test`,
       `PodDisruptionBudget/${fullname}`,
       `Role/${certHookName}`,
       `Role/${certRenewalName}`,
+      `Role/${fullname}-uninstall`,
       `RoleBinding/${certHookName}`,
       `RoleBinding/${certRenewalName}`,
+      `RoleBinding/${fullname}-uninstall`,
       `Service/${fullname}`,
       `ServiceAccount/${fullname}`,
       `ServiceAccount/${certHookName}`,
       `ServiceAccount/${certRenewalName}`,
+      `ServiceAccount/${fullname}-uninstall`,
     ]);
   });
 
@@ -222,7 +226,11 @@ describe('helm template with the default values', () => {
 
   it('runs every Pod non-root as 65532 with a read-only root filesystem and no capabilities', () => {
     const templates = podTemplates(defaults());
-    assert.equal(templates.length, 5, 'the Deployment, two hook Jobs, the CronJob, the test Pod');
+    assert.equal(
+      templates.length,
+      6,
+      'the Deployment, two cert hook Jobs, the uninstall hook Job, the CronJob and the test Pod',
+    );
     for (const { owner, template } of templates) {
       assert.deepEqual(template.spec.securityContext, hardenedPod, owner);
       const containers = [...(template.spec.initContainers ?? []), ...template.spec.containers];
@@ -662,7 +670,10 @@ describe('helm template with certManager.enabled', () => {
   });
 
   it('renders no cert Jobs, CronJob or cert bootstrap RBAC', () => {
-    const kinds = objects().map((object) => object.kind);
+    // The uninstall hook (cleanupOnUninstall) still deletes cert-manager's Secrets.
+    const kinds = objects()
+      .filter((object) => object.metadata.name !== `${fullname}-uninstall`)
+      .map((object) => object.kind);
     assert.equal(kinds.includes('Job'), false);
     assert.equal(kinds.includes('CronJob'), false);
     assert.equal(kinds.includes('Role'), false);

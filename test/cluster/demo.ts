@@ -22,6 +22,7 @@ import {
   writeValues,
 } from './product.ts';
 import { untrustRegistry } from './registry.ts';
+import { servedManifests } from './registry-log.ts';
 import { pushTestImage } from './test-image.ts';
 
 const NAMESPACE = 'demo';
@@ -126,5 +127,11 @@ say(
 );
 say('');
 say(`Look around: export KUBECONFIG=${info.kubeconfig}; kubectl -n ${NAMESPACE} get pods -o yaml`);
-say('Registry log (401 then 200 = pulled with the secret): ' + info.registries.harbor.logFile);
+const users = servedManifests(
+  await readFile(info.registries.harbor.logFile, 'utf8'),
+  'dockerhub-proxy/library/hello',
+).map((request) => request.user ?? '(nobody)');
+say(
+  `Harbor served its manifest to user ${[...new Set(users)].join(', ') || '(none yet)'} (the secret's), as its log says: ${info.registries.harbor.logFile}`,
+);
 say('Done: npm run cluster:down');

@@ -46,6 +46,9 @@ function registryConfig(options: {
   htpasswdFile?: string;
 }): string {
   return registryConfigYaml({
+    // Debug on Harbor: only the handler's debug lines name the htpasswd user of a served
+    // request (registry-log.ts).
+    logLevel: options.htpasswdFile === undefined ? 'info' : 'debug',
     address: `${options.address}:443`,
     storageDir: join(options.dir, 'data'),
     certFile: options.tls.certFile,

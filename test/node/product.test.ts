@@ -27,6 +27,8 @@ import {
   type PushedProduct,
 } from '../cluster/product.ts';
 import { untrustRegistry } from '../cluster/registry.ts';
+import { copiesOfSourceSelector } from '../../src/kube/pull-secret-copy.ts';
+import { servedManifests } from '../cluster/registry-log.ts';
 import { pushTestImage, type PushedImage } from '../cluster/test-image.ts';
 import { nodeSkipReason, useNodeCluster } from './node-cluster.ts';
 
@@ -34,6 +36,8 @@ const OPTED_IN = 'product-app';
 const PLAIN = 'product-plain';
 const NO_SECRET = 'product-no-secret';
 const FULLNAME = `${RELEASE}-harbor-image-webhook`;
+/** The pull Secret the user keeps in the release namespace, source of the synced copies. */
+const SOURCE = 'harbor-pull-source';
 /** A tag of this run only: the node must pull it now, whatever an earlier run left cached. */
 const TAG = `run-${Date.now()}`;
 const DOCKER_HUB_IMAGE = `docker.io/library/hiw-hello:${TAG}`;
@@ -90,6 +94,8 @@ function deployment(namespace: string, image: string): string {
 describe('the shipped image and chart on a real node', { skip: nodeSkipReason }, () => {
   const cluster = useNodeCluster(OPTED_IN);
   const kube = (args: string[], input?: string): Promise<string> => cluster.kube(args, input);
+  const applyAll = (items: object[]): Promise<string> =>
+    kube(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   let info: ClusterInfo;
   let image: PushedProduct;
   let chartUrl: string;
@@ -130,6 +136,20 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
       ]);
       await untrustRegistry(info.registries.harbor.host);
       await kube(['create', 'namespace', PLAIN]);
+      // The sync's source is the user's own Secret, not the chart's: uninstall must leave it.
+      const pull = info.registries.harbor.users.pull!;
+      const auth = { username: pull.username, password: pull.password };
+      const dockerConfig = { auths: { [info.registries.harbor.host]: auth } };
+      await applyAll([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: RELEASE_NAMESPACE } },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'kubernetes.io/dockerconfigjson',
+          metadata: { name: SOURCE, namespace: RELEASE_NAMESPACE },
+          stringData: { '.dockerconfigjson': JSON.stringify(dockerConfig) },
+        },
+      ]);
       harborCa = await readFile(info.registries.harbor.caFile, 'utf8');
       image = await pushImage(info, await buildImage());
       chartUrl = await pushChart(info);
@@ -178,7 +198,15 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
     'helm install from the OCI chart: 2 webhook replicas Available, cert hook Jobs completed, webhook registered with a CA bundle',
     { timeout: 6 * 60_000 },
     async () => {
-      const values = await writeValues('values.json', nodeValues(info, image, harborCa));
+      const base = nodeValues(info, image, harborCa);
+      const values = await writeValues('values.json', {
+        ...base,
+        policy: {
+          ...(base['policy'] as object),
+          pullSecretSync: { source: `${RELEASE_NAMESPACE}/${SOURCE}`, name: 'harbor-pull' },
+        },
+        pullSecret: { create: false },
+      });
       await installChart(info, chartUrl, values);
       const available = await kube([
         'get',
@@ -297,20 +325,23 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
         /docker\.io\/library\/hiw-hello/,
       );
       assert.ok(pod.status.containerStatuses?.[0]?.imageID.endsWith(workload.digest));
-      // docker-registry logs the user only on failures: 401 without credentials, then 200 with
-      // the Pod's secret (the only credentials on the node). The kubelet may make a first
-      // attempt without the secret (its Node authorizer learns of the new Pod's Secret a moment
-      // later, seen in CI: 401, back-off, then 401 and 200), so only the first and last count.
-      const statuses = (await readFile(info.registries.harbor.logFile, 'utf8'))
-        .slice(logBefore)
-        .split('\n')
-        .filter((line) => line.includes(`/hiw-hello/manifests/${TAG} HTTP`))
-        .map((line) => / (\d{3}) \d+ "/.exec(line)?.[1]);
-      assert.deepEqual(
-        [statuses[0], statuses.at(-1)],
-        ['401', '200'],
-        `${statuses.join(', ')} in ${info.registries.harbor.logFile}`,
+      // The registry's log names the user each manifest was served to (registry-log.ts): the
+      // run's tag and its digest went to the pull user, the injected secret's, and no one else.
+      const served = servedManifests(
+        (await readFile(info.registries.harbor.logFile, 'utf8')).slice(logBefore),
+        'dockerhub-proxy/library/hiw-hello',
       );
+      const seen = served.map((r) => `${r.method} ${r.uri} ${r.status} ${r.user}`).join('\n');
+      const pullUser = info.registries.harbor.users.pull!.username;
+      assert.ok(
+        served.some((r) => r.uri.endsWith(`/manifests/${TAG}`) && r.user === pullUser),
+        `the tag's manifest served to ${pullUser}, in:\n${seen}`,
+      );
+      assert.ok(
+        served.some((r) => r.uri.endsWith(`/manifests/${workload.digest}`)),
+        `the digest's manifest served, in:\n${seen}`,
+      );
+      assert.deepEqual(new Set(served.map((r) => r.user)), new Set([pullUser]), seen);
     },
   );
 
@@ -662,9 +693,27 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
   );
 
   it(
-    'helm uninstall leaves no webhook configuration, node trust files or Secrets of the release, and Pods still create',
+    "helm uninstall leaves no webhook configuration, node trust files or Secret of ours in any namespace (the user's stay), and Pods still create",
     { timeout: 4 * 60_000 },
     async () => {
+      // The user's Secrets stay: one without labels, and a copy another release made.
+      const userSecret = (name: string, labels: Record<string, string>): object => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: OPTED_IN, labels },
+        stringData: { note: 'not ours' },
+      });
+      await applyAll([
+        userSecret('user-own', {}),
+        userSecret('other-release-copy', {
+          'app.kubernetes.io/managed-by': 'harbor-image-webhook',
+          'harbor-image-webhook/pull-secret-source': 'other-system.harbor-pull',
+        }),
+      ]);
+      const ourCopies = copiesOfSourceSelector(RELEASE_NAMESPACE, SOURCE);
+      const copiesBefore = await kube(['get', 'secrets', '-A', '-l', ourCopies, '-o', 'name']);
+      assert.match(copiesBefore, /secret\/harbor-pull/, 'the sync made copies to clean up');
+      // helm waits for the post-delete hook Job (cleanupOnUninstall) and fails if it fails.
       await helmOnNode(info, [
         'uninstall',
         RELEASE,
@@ -685,11 +734,49 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
           intervalMs: 500,
         },
       );
-      // The TLS Secret made by the hook Job is not a release object and stays on purpose (a
-      // reinstall reuses it; charts/harbor-image-webhook/README.md#uninstall): nothing else may.
-      const secrets = await kube(['get', 'secrets', '-n', RELEASE_NAMESPACE, '-o', 'name']);
-      assert.deepEqual(secrets.trim().split('\n').filter(Boolean), [`secret/${FULLNAME}-tls`]);
-      await kube(['delete', 'secret', `${FULLNAME}-tls`, '-n', RELEASE_NAMESPACE]);
+      const completed = await events(RELEASE_NAMESPACE, 'involvedObject.kind=Job,reason=Completed');
+      assert.match(completed, new RegExp(`^${FULLNAME}-uninstall Completed`, 'm'), completed);
+      // No copy anywhere, no Secret of the release (chart-made or hook-made) in its namespace:
+      // only the user's source there, and the user's own Secrets next to the copies.
+      assert.equal(await kube(['get', 'secrets', '-A', '-l', ourCopies, '-o', 'name']), '');
+      const secretsIn = async (namespace: string): Promise<string[]> =>
+        (await kube(['get', 'secrets', '-n', namespace, '-o', 'name']))
+          .split('\n')
+          .filter(Boolean)
+          .sort();
+      assert.deepEqual(await secretsIn(RELEASE_NAMESPACE), [`secret/${SOURCE}`]);
+      assert.deepEqual(await secretsIn(OPTED_IN), ['secret/other-release-copy', 'secret/user-own']);
+      const ours = await kube([
+        'get',
+        'secrets',
+        '-A',
+        '-l',
+        `app.kubernetes.io/managed-by in (harbor-image-webhook,Helm),app.kubernetes.io/instance=${RELEASE}`,
+        '-o',
+        'name',
+      ]);
+      assert.equal(ours, '');
+      // The hook's Job, ServiceAccount and RBAC went with it.
+      const hookLeft = await kube([
+        'get',
+        'job,serviceaccount,role,rolebinding',
+        '-n',
+        RELEASE_NAMESPACE,
+        '-o',
+        'name',
+        '--ignore-not-found',
+        '--field-selector',
+        `metadata.name=${FULLNAME}-uninstall`,
+      ]);
+      const clusterHookLeft = await kube([
+        'get',
+        'clusterrole,clusterrolebinding',
+        '-o',
+        'name',
+        '--field-selector',
+        `metadata.name=${FULLNAME}-uninstall`,
+      ]);
+      assert.equal(hookLeft + clusterHookLeft, '');
       await kube(['delete', 'deployment', 'hello', '-n', OPTED_IN, '--wait=false']);
       await kube(
         ['apply', '-f', '-'],

@@ -38,6 +38,12 @@ export interface RegistryConfigOptions {
   readonly proxy?: ProxyConfig;
   /** `http.secret`, so the registry does not warn about a random one; omitted, the registry draws one. */
   readonly httpSecret?: string;
+  /**
+   * `log.level`, default info. At debug, every line the handler writes after
+   * authorization carries `auth.user.name` (test/cluster/registry-log.ts);
+   * "response completed" never does.
+   */
+  readonly logLevel?: 'info' | 'debug';
 }
 
 /** YAML double-quoted string: config values are paths, URLs and random hex, but quote anyway. */
@@ -76,7 +82,7 @@ function proxySection(proxy: ProxyConfig | undefined): string {
 export function registryConfigYaml(options: RegistryConfigOptions): string {
   return `version: 0.1
 log:
-  level: info
+  level: ${options.logLevel ?? 'info'}
   accesslog:
     disabled: false
 storage:
