@@ -99,8 +99,10 @@ describe('/mutate under a /preview flood', () => {
       const previews = Object.values(flood).reduce((sum, count) => sum + count, 0);
       assert.ok(previews >= 8, `the flood sent only ${previews} previews`);
       assert.ok(p99 < 100, `/mutate p99 ${p99.toFixed(1)} ms`);
-      // prom-client samples at 10 ms; a stall of ~20 s (the defect) is far beyond this bound.
-      assert.ok(loopDelayMs < 250, `event-loop delay max ${loopDelayMs.toFixed(0)} ms`);
+      // The defect this guards against stalled the loop for ~20 s. On 2 cores shared with the
+      // flooder's worker and its four clients, one descheduling or major GC has reached 267 ms
+      // (CI, 2026-12-02) without any defect, so the bound sits well above that and far below 20 s.
+      assert.ok(loopDelayMs < 1000, `event-loop delay max ${loopDelayMs.toFixed(0)} ms`);
     } finally {
       agent.destroy();
       serve.child.kill('SIGTERM');
