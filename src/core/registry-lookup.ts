@@ -61,4 +61,13 @@ export interface RegistryLookups {
     references: readonly ImageReference[],
     budgetMs: number,
   ): Promise<ReadonlyMap<string, RegistryLookup>>;
+  /**
+   * Every reference answered from memory, or undefined when one is not: the
+   * warm path of an admission, with no timer, promise or request (stale
+   * entries still start their background refresh). Optional: without it,
+   * callers go straight to {@link lookupAll}.
+   */
+  cachedAll?(
+    references: readonly ImageReference[],
+  ): ReadonlyMap<string, RegistryLookup> | undefined;
 }

@@ -34,7 +34,7 @@ import {
 } from '../core/registry-lookup.ts';
 import type { ImageReference } from '../core/reference.ts';
 import type { RegistryCredentials } from './docker-config.ts';
-import { LookupCache } from './lookup-cache.ts';
+import { LookupCache, type CachedLookup } from './lookup-cache.ts';
 import { lookUpManifest } from './manifest-lookup.ts';
 import { RegistryAuth } from './registry-auth.ts';
 import { RegistryRequestError } from './registry-http.ts';
@@ -70,6 +70,7 @@ export interface RegistryClientOptions {
 /** The client: lookups, a probe, and a close. */
 export interface RegistryClient extends RegistryLookups {
   readonly host: string;
+  cachedAll(references: readonly ImageReference[]): ReadonlyMap<string, RegistryLookup> | undefined;
   /** One `GET /v2/` with authentication, for the start-up log line; never rejects. */
   probe(timeoutMs?: number): Promise<RegistryProbe>;
   /** Aborts in-flight requests, closes connections; later lookups are `unavailable`. Idempotent. */
@@ -122,13 +123,8 @@ class HarborRegistryClient implements RegistryClient {
     const budgetSpent = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, budgetMs), undefined);
     });
-    const observe = (result: LookupResult): void => {
-      try {
-        this.#onLookup?.(result, (performance.now() - started) / 1000);
-      } catch {
-        // A failing metrics hook must not fail an admission: lookupAll never rejects.
-      }
-    };
+    const observe = (result: LookupResult): void =>
+      this.#observe(result, (performance.now() - started) / 1000);
     try {
       const entries = await Promise.all(
         [...byKey].map(async ([key, reference]): Promise<[string, RegistryLookup]> => {
@@ -150,6 +146,35 @@ class HarborRegistryClient implements RegistryClient {
       return new Map(entries);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  cachedAll(
+    references: readonly ImageReference[],
+  ): ReadonlyMap<string, RegistryLookup> | undefined {
+    const hits: [string, ImageReference, CachedLookup][] = [];
+    for (const reference of references) {
+      const key = lookupKey(reference);
+      const cached = this.#cache.get(key);
+      if (cached === undefined) return undefined;
+      hits.push([key, reference, cached]);
+    }
+    const answers = new Map<string, RegistryLookup>();
+    for (const [key, reference, cached] of hits) {
+      if (answers.has(key)) continue;
+      if (cached.refresh) void this.#request(key, reference);
+      this.#observe('cached', 0);
+      answers.set(key, cached.lookup);
+    }
+    return answers;
+  }
+
+  /** Reports one answered reference to the metrics hook; a failing hook never fails a lookup. */
+  #observe(result: LookupResult, durationSeconds: number): void {
+    try {
+      this.#onLookup?.(result, durationSeconds);
+    } catch {
+      // A failing metrics hook must not fail an admission: lookupAll never rejects.
     }
   }
 

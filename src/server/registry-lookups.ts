@@ -46,6 +46,9 @@ export async function lookUpWithin(
   if (client === undefined) {
     return complete(references, new Map(), 'no registry client (see the start-up log)');
   }
+  // Warm cache: answered now, without the guard's timer or a promise race.
+  const cached = client.cachedAll?.(references);
+  if (cached !== undefined) return complete(references, cached, 'no lookup result');
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), budgetMs + LOOKUP_GUARD_SLACK_MS);

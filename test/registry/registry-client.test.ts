@@ -209,6 +209,25 @@ describe('registry client against real registries', () => {
       );
     });
 
+    it('answers from memory alone with cachedAll once every reference is cached, else not at all', async () => {
+      const one = await harness.pushImage(basic, 'project/warm', 'v1');
+      const two = await harness.pushImage(basic, 'project/warm', 'v2');
+      const observed: string[] = [];
+      const registry = client(basic, { onLookup: (result) => observed.push(result) });
+      const [first, second] = [parseRef(one.reference), parseRef(two.reference)];
+      assert.equal(registry.cachedAll([first]), undefined, 'nothing cached yet');
+      await lookUp(registry, first);
+      const heads = await manifestHeads(basic, 'project/warm');
+      assert.equal(registry.cachedAll([first, second]), undefined, 'one of two is not cached');
+      const warm = registry.cachedAll([first, first]);
+      assert.deepEqual(
+        [...(warm ?? [])],
+        [[lookupKey(first), { status: 'found', digest: one.digest, cached: true }]],
+      );
+      assert.deepEqual(observed, ['found', 'cached'], 'a miss reports nothing; a hit once per key');
+      assert.equal(await manifestHeads(basic, 'project/warm'), heads, 'no request');
+    });
+
     it('shares one request among concurrent lookups of the same reference (single flight)', async () => {
       const image = await harness.pushImage(basic, 'project/flight', 'v1');
       const registry = client(basic);
