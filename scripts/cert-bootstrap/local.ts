@@ -17,7 +17,7 @@ import {
 } from '../../src/certificates/index.ts';
 import { FileAccessError } from '../../src/config/file-access-error.ts';
 import type { CertificateSettings } from './certificate-settings.ts';
-import { makeOutDir } from './out-dir.ts';
+import { makeOutDir } from '../../src/cli/out-dir.ts';
 
 /** Flags of `local`. */
 export interface LocalOptions extends CertificateSettings {

@@ -31,6 +31,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'list what the policy would do to the images running in a live cluster',
     load: async () => (await import('./inventory-command.ts')).inventoryCommand,
   },
+  'sync-plan': {
+    summary: 'plan the skopeo copy of every image the policy sends to Harbor',
+    load: async () => (await import('./sync-plan-command.ts')).syncPlanCommand,
+  },
 };
 
 const PROGRAM = 'harbor-image-webhook';

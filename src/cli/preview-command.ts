@@ -6,19 +6,19 @@
  * 4 a file that cannot be read.
  */
 import { parseFlags } from '../config/command-flags.ts';
-import { readFileAs } from '../config/file-access-error.ts';
 import { loadPolicyFile } from '../config/policy-file.ts';
 import { ExitCode, UsageError, UserError } from '../config/user-error.ts';
 import type { Policy } from '../core/policy.ts';
-import { CLI_PREVIEW_LIMITS } from '../preview/preview-limits.ts';
 import type { PreviewOptions } from '../preview/preview-objects.ts';
-import {
-  lookupsForInput,
-  previewInput,
-  readPreviewInput,
-  type PreviewInput,
-} from '../preview/preview-request.ts';
+import { lookupsForInput, previewInput, type PreviewInput } from '../preview/preview-request.ts';
 import type { Command } from './command.ts';
+import {
+  MANIFEST_INPUT_FLAGS,
+  manifestInputArgs,
+  manifestSource,
+  readManifestInput,
+  type ManifestInputArgs,
+} from './manifest-input.ts';
 import { OUTPUT_FORMATS, renderPreview, type OutputFormat } from './preview-output.ts';
 
 const PREVIEW_USAGE = `usage: harbor-image-webhook preview --config FILE -f MANIFEST|- [-n NAMESPACE] [-o json|yaml|diff|manifests] [--verify]
@@ -44,14 +44,10 @@ export const previewCommand: Command = { usage: PREVIEW_USAGE, run: runPreview }
 async function runPreview(args: readonly string[]): Promise<number> {
   const options = parsePreviewArgs(args);
   const { policy } = await loadPolicyFile(options.config);
-  const text =
-    options.filename === '-'
-      ? await readStdin()
-      : (await readFileAs('manifest', options.filename)).toString('utf8');
-  const input = readPreviewInput(text, CLI_PREVIEW_LIMITS);
+  const input = await readManifestInput(options.filename);
   const setup = await previewSetup(policy, input, options);
   const outcome = previewInput(input, setup.policy, setup.options);
-  const source = options.filename === '-' ? 'stdin' : options.filename;
+  const source = manifestSource(options.filename);
   if (!outcome.ok) throw new UserError(ExitCode.problems, `${source}: ${outcome.problem}`);
   if (options.output === 'manifests' && 'images' in outcome.response) {
     throw new UsageError(`-o manifests needs a manifest; ${source} is an image list`, {
@@ -83,42 +79,24 @@ async function previewSetup(
     console.error('verify.mode is off in the policy; --verify previews as verify.mode: exists');
   }
   // Loaded only for --verify: the offline preview never loads the registry client.
-  const { buildRegistryClient } = await import('../server/registry-client-factory.ts');
-  const { lookUpWithin } = await import('../server/registry-lookups.ts');
-  const built = await buildRegistryClient(verifying, () => {});
-  if (!built.ok) {
-    throw new UserError(ExitCode.configuration, `${args.config}: ${built.problems.join('; ')}`, {
-      hint: 'check harbor.caFile and harbor.credentialsFile in the policy',
-    });
-  }
-  try {
-    const references = lookupsForInput(input, verifying, previewOptions);
-    const { lookups } = await lookUpWithin(built.client, references, verifying.verify.budgetMs);
-    return { policy: verifying, options: { ...previewOptions, lookups } };
-  } finally {
-    built.client.close();
-  }
+  const { lookUpInHarbor } = await import('./harbor-lookups.ts');
+  const references = lookupsForInput(input, verifying, previewOptions);
+  const lookups = await lookUpInHarbor(verifying, references, args.config);
+  return { policy: verifying, options: { ...previewOptions, lookups } };
 }
 
-interface PreviewArgs {
-  readonly config: string;
-  readonly filename: string;
-  readonly namespace: string | undefined;
+interface PreviewArgs extends ManifestInputArgs {
   readonly output: OutputFormat;
   readonly verify: boolean;
 }
 
 function parsePreviewArgs(args: readonly string[]): PreviewArgs {
   const values = parseFlags(args, {
-    config: { type: 'string' },
-    filename: { type: 'string', short: 'f' },
-    namespace: { type: 'string', short: 'n' },
+    ...MANIFEST_INPUT_FLAGS,
     output: { type: 'string', short: 'o' },
     verify: { type: 'boolean' },
   });
-  if (values.config === undefined) throw new UsageError('--config FILE (the policy) is required');
-  if (values.filename === undefined)
-    throw new UsageError('-f MANIFEST (or - for stdin) is required');
+  const input = manifestInputArgs(values);
   const output = values.output ?? 'json';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) {
     throw new UsageError(
@@ -126,16 +104,8 @@ function parsePreviewArgs(args: readonly string[]): PreviewArgs {
     );
   }
   return {
-    config: values.config,
-    filename: values.filename,
-    namespace: values.namespace,
+    ...input,
     output: output as OutputFormat,
     verify: values.verify === true,
   };
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -29,7 +29,12 @@ export interface ImagePreview {
 }
 
 export type ImagesPreviewResult =
-  | { readonly ok: true; readonly images: readonly ImagePreview[] }
+  | {
+      readonly ok: true;
+      readonly images: readonly ImagePreview[];
+      /** The decision behind each of `images`, in the same order. */
+      readonly decisions: readonly ImageDecision[];
+    }
   | { readonly ok: false; readonly problem: string };
 
 /** Previews `images`, which must be a list of strings; `lookups` verifies them (see {@link lookupsForImages}). */
@@ -40,11 +45,11 @@ export function previewImages(
 ): ImagesPreviewResult {
   const problem = checkImages(images);
   if (problem !== undefined) return { ok: false, problem };
+  const memoized = (images as string[]).map((image) => decideImageVerified(image, policy, lookups));
   return {
     ok: true,
-    images: (images as string[]).map((image) =>
-      describe(decideImageVerified(image, policy, lookups)),
-    ),
+    images: memoized.map(describe),
+    decisions: memoized.map(({ decision }) => decision),
   };
 }
 

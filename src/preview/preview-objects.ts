@@ -5,6 +5,7 @@
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { toPointer } from '../core/json-pointer.ts';
+import type { ImageDecision } from '../core/image-decision.ts';
 import { ChangeReason, type TemplateChange } from '../core/mutate.ts';
 import type { NamespaceDirectory } from '../core/namespace-policy.ts';
 import { planLookups, planPod } from '../core/pod-plan.ts';
@@ -43,7 +44,12 @@ export interface PreviewOptions {
 }
 
 export type PreviewResult =
-  | { readonly ok: true; readonly results: readonly ObjectPreview[] }
+  | {
+      readonly ok: true;
+      readonly results: readonly ObjectPreview[];
+      /** Every image decision behind `results`, in input order (what `sync-plan` copies). */
+      readonly decisions: readonly ImageDecision[];
+    }
   | { readonly ok: false; readonly problem: string };
 
 /** Previews every object, in input order; stops at the first object whose pod template is malformed. */
@@ -53,12 +59,14 @@ export function previewObjects(
   options: PreviewOptions = {},
 ): PreviewResult {
   const results: ObjectPreview[] = [];
+  const decisions: ImageDecision[] = [];
   for (const entry of objects) {
     const preview = previewObject(entry, policy, options);
     if (!preview.ok) return preview;
     results.push(preview.result);
+    decisions.push(...preview.decisions);
   }
-  return { ok: true, results };
+  return { ok: true, results, decisions };
 }
 
 /** The references Harbor must be asked about before previewing `objects` with verification, each once. */
@@ -98,13 +106,16 @@ function previewObject(
   entry: ManifestObject,
   policy: Policy,
   options: PreviewOptions,
-): { ok: true; result: ObjectPreview } | { ok: false; problem: string } {
+):
+  | { ok: true; result: ObjectPreview; decisions: readonly ImageDecision[] }
+  | { ok: false; problem: string } {
   const { object } = entry;
   const located = locate(entry, options);
   const base = located?.base ?? describeObject(entry, options);
   const unchanged = (warnings: readonly string[] = []) => ({
     ok: true as const,
     result: { ...base, changes: [], patch: [], object, warnings },
+    decisions: [],
   });
   if (located === undefined) return unchanged();
   const { namespace } = base;
@@ -136,7 +147,11 @@ function previewObject(
     ...plan.mutation.denials.map((denial) => `the webhook would refuse this Pod: ${denial}`),
     ...plan.warnings,
   ];
-  return { ok: true, result: { ...base, changes, patch, object: after, warnings } };
+  return {
+    ok: true,
+    result: { ...base, changes, patch, object: after, warnings },
+    decisions: plan.mutation.decisions.map(({ decision }) => decision),
+  };
 }
 
 function describeObject(entry: ManifestObject, options: PreviewOptions) {

@@ -4,6 +4,7 @@
  * two steps, so a caller can fetch the namespace facts the input names
  * between reading and previewing (the server's worker asks its main thread).
  */
+import type { ImageDecision } from '../core/image-decision.ts';
 import { isJsonObject } from '../core/json-object.ts';
 import { distinctTargets } from '../core/verification.ts';
 import type { Policy } from '../core/policy.ts';
@@ -36,6 +37,8 @@ export type PreviewOutcome =
       readonly response: PreviewResponse;
       /** The input objects, in the order of `response.results` (empty for an image list). */
       readonly inputs: readonly ManifestObject[];
+      /** Every image decision of the input, in input order; not part of the response body. */
+      readonly decisions: readonly ImageDecision[];
     }
   | PreviewProblem;
 
@@ -95,11 +98,18 @@ export function previewInput(
   if (!input.ok) return input;
   if ('images' in input) {
     const result = previewImages(input.images, policy, options.lookups);
-    return result.ok ? { ok: true, response: { images: result.images }, inputs: [] } : result;
+    return result.ok
+      ? { ok: true, response: { images: result.images }, inputs: [], decisions: result.decisions }
+      : result;
   }
   const result = previewObjects(input.objects, policy, options);
   return result.ok
-    ? { ok: true, response: { results: result.results }, inputs: input.objects }
+    ? {
+        ok: true,
+        response: { results: result.results },
+        inputs: input.objects,
+        decisions: result.decisions,
+      }
     : result;
 }
 

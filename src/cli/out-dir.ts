@@ -1,13 +1,13 @@
 /**
- * Creating `--out-dir`. Not `mkdir(dir, { recursive: true })`: on a path under
+ * Creating `--out-dir` (cert-bootstrap, sync-plan). Not `mkdir(dir, { recursive: true })`: on a path under
  * /proc, Node's recursive mkdir gets ENOENT for the child, finds the parent
  * existing, retries the child, and loops forever at full CPU. Here each missing
  * ancestor is created once, top-down, and every error ends the command.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FileAccessError } from '../../src/config/file-access-error.ts';
-import { ExitCode, UserError } from '../../src/config/user-error.ts';
+import { FileAccessError } from '../config/file-access-error.ts';
+import { ExitCode, UserError } from '../config/user-error.ts';
 
 const ROLE = 'output directory';
 
