@@ -10,7 +10,7 @@ import { closestName } from '../core/edit-distance.ts';
 import { ExitCode, UsageError } from '../config/user-error.ts';
 import type { Command } from './command.ts';
 import { reportFailure } from './failure-report.ts';
-import { packageVersion } from './package-version.ts';
+import { productVersion } from '../version.ts';
 
 interface CommandEntry {
   /** One line in the command list. */
@@ -72,7 +72,7 @@ export async function runCommandLine(
   const debug = argv.includes('--debug') || env['LOG_LEVEL']?.toLowerCase() === 'debug';
   const [name = '', ...args] = argv.filter((arg) => arg !== '--debug');
   if (name === '--version' || name === 'version') {
-    console.log(packageVersion());
+    console.log(productVersion());
     return ExitCode.ok;
   }
   if (['--help', '-h', 'help'].includes(name)) return printHelp(args[0], env);
