@@ -1,13 +1,27 @@
 /**
- * A least-recently-used cache bounded by an estimate of the bytes it holds,
- * not by its number of entries: entries differ in size by orders of magnitude
- * (an image string is a few dozen characters, an annotation up to 256 KiB),
- * so only a byte bound keeps memory predictable whatever the cluster sends.
+ * A cache bounded by an estimate of the bytes it holds, not by its number of
+ * entries: entries differ in size by orders of magnitude (an image string is
+ * a few dozen characters, an annotation up to 256 KiB), so only a byte bound
+ * keeps memory predictable whatever the cluster sends.
+ *
+ * Eviction is second-chance (CLOCK), the usual approximation of least
+ * recently used: a hit only marks the entry, and eviction moves marked
+ * entries to the back instead of dropping them. A hit that reordered the
+ * Map (a delete and an insert) was the largest cost of a warm admission
+ * (BENCHMARKS.md, issue 14); a mark costs a field write.
  */
+
+interface Entry<V> {
+  readonly value: V;
+  readonly bytes: number;
+  /** Read since it last reached the front: it gets a second chance there. */
+  used: boolean;
+}
 
 export class BoundedCache<V> {
   readonly #budgetBytes: number;
-  readonly #entries = new Map<string, { readonly value: V; readonly bytes: number }>();
+  /** Oldest first: the Map keeps insertion order. */
+  readonly #entries = new Map<string, Entry<V>>();
   #usedBytes = 0;
 
   /** `budgetBytes`: the most the estimates of all entries may add up to. */
@@ -15,19 +29,19 @@ export class BoundedCache<V> {
     this.#budgetBytes = budgetBytes;
   }
 
-  /** The value for `key`, now the most recently used; undefined on a miss. */
+  /** The value for `key`, marked as used; undefined on a miss. */
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    // Re-inserting moves the entry to the back of the Map's order: most recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
   /**
-   * Stores `value` as costing `bytes`, dropping the least recently used
-   * entries until the total fits. A value larger than the whole budget is not kept.
+   * Stores `value` as costing `bytes`, then drops entries from the front
+   * until the total fits, except that an entry used since it was stored or
+   * last passed over goes to the back unmarked. A value larger than the
+   * whole budget is not kept.
    */
   set(key: string, value: V, bytes: number): void {
     const previous = this.#entries.get(key);
@@ -36,12 +50,19 @@ export class BoundedCache<V> {
       this.#usedBytes -= previous.bytes;
     }
     if (bytes > this.#budgetBytes) return;
-    this.#entries.set(key, { value, bytes });
+    this.#entries.set(key, { value, bytes, used: false });
     this.#usedBytes += bytes;
+    // Ends: every entry moved to the back is unmarked, so the second pass over it drops it.
     for (const [oldestKey, oldest] of this.#entries) {
       if (this.#usedBytes <= this.#budgetBytes) break;
       this.#entries.delete(oldestKey);
-      this.#usedBytes -= oldest.bytes;
+      // The new entry is never the one dropped: it goes to the back like a used one.
+      if (oldest.used || oldestKey === key) {
+        oldest.used = false;
+        this.#entries.set(oldestKey, oldest);
+      } else {
+        this.#usedBytes -= oldest.bytes;
+      }
     }
   }
 

@@ -57,6 +57,43 @@ describe('the bounded cache', () => {
     assert.equal(cache.usedBytes, 300);
   });
 
+  it('keeps an entry read between insertions through a stream of new entries', () => {
+    const cache = new BoundedCache<string>(1000);
+    cache.set('hot', 'H', 100);
+    for (let index = 0; index < 200; index++) {
+      cache.set(`cold-${index}`, 'C', 100);
+      assert.equal(cache.get('hot'), 'H', `dropped after ${index + 1} insertions`);
+      assert.ok(cache.usedBytes <= 1000);
+    }
+    assert.equal(cache.size, 10);
+    assert.equal(cache.get('cold-189'), undefined, 'the cold entries went in order');
+    assert.equal(cache.get('cold-199'), 'C');
+  });
+
+  it('drops the oldest when every entry was read, never the one just stored', () => {
+    const cache = new BoundedCache<string>(300);
+    for (const key of ['a', 'b', 'c']) cache.set(key, key.toUpperCase(), 100);
+    for (const key of ['a', 'b', 'c']) cache.get(key);
+    cache.set('d', 'D', 100);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd'].map((key) => cache.get(key)),
+      [undefined, 'B', 'C', 'D'],
+    );
+    assert.equal(cache.usedBytes, 300);
+  });
+
+  it('makes room for a large entry by dropping several, second chances included', () => {
+    const cache = new BoundedCache<string>(400);
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, key, 100);
+    cache.get('b');
+    cache.set('big', 'BIG', 250);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'big'].map((key) => cache.get(key)),
+      [undefined, 'b', undefined, undefined, 'BIG'],
+    );
+    assert.equal(cache.usedBytes, 350);
+  });
+
   it('does not keep a value larger than the whole budget, nor count it', () => {
     const cache = new BoundedCache<string>(100);
     cache.set('small', 's', 10);
