@@ -5,7 +5,13 @@
 import type { AdmissionRequest, AdmissionStatus, AdmissionVerdict } from './admission-review.ts';
 import type { ContainerDecision, MutationScope, TemplateChange } from '../core/mutate.ts';
 import type { NamespaceFacts } from '../core/namespace-policy.ts';
-import { planLookups, planPod, type PodContext } from '../core/pod-plan.ts';
+import {
+  finishPod,
+  preparePod,
+  type PendingPod,
+  type PodContext,
+  type PodPlan,
+} from '../core/pod-plan.ts';
 import { containerKey, readPodTemplate } from '../core/pod-template.ts';
 import type { Policy } from '../core/policy.ts';
 import type { ImageReference } from '../core/reference.ts';
@@ -38,28 +44,27 @@ export type Admission =
   | { readonly ok: false; readonly problem: string };
 
 /**
- * The first step of admission when the policy verifies (`verify.mode` not
- * off): the references Harbor must be asked about, each once. The route
- * looks them up (I/O, within `verify.budgetMs`) and passes the results to
- * {@link admit}. Empty when nothing needs asking (and always with mode off).
+ * An admission waiting for Harbor's answers: the policy verifies and the Pod
+ * rewrites `references`. The route looks them up (I/O, within
+ * `verify.budgetMs`) and passes the answers to {@link completeAdmission}.
  */
-export function lookupsFor(
-  request: AdmissionRequest,
-  policy: Policy,
-  facts?: NamespaceFacts,
-): ImageReference[] {
-  if (policy.verify.mode === 'off') return [];
-  const scope = mutationScope(request);
-  if (scope === undefined || !scope.ok) return [];
-  return planLookups(request.object, policy, podContext(request, scope.scope, facts, undefined));
+export interface PendingAdmission {
+  readonly kind: 'pending';
+  readonly references: readonly ImageReference[];
+  readonly pod: PendingPod;
+}
+
+/** What {@link beginAdmission} returns: the admission, or what it waits for. */
+export type AdmissionStep = Admission | PendingAdmission;
+
+export function isPending(step: AdmissionStep): step is PendingAdmission {
+  return 'kind' in step;
 }
 
 /**
- * Admits `request` under `policy`: Pod CREATE, Pod UPDATE and
- * ephemeral-container UPDATE are mutated, the rest allowed as is. `facts` is
- * what the cache knows of the request's namespace, when the server watches
- * namespaces; `lookups` what Harbor said about the references of
- * {@link lookupsFor}, when the policy verifies.
+ * Admits `request` under `policy` (see {@link beginAdmission}), with
+ * `lookups` the answers for its references when the policy verifies: one
+ * call, for callers that have the answers at hand (tests) or verify nothing.
  */
 export function admit(
   request: AdmissionRequest,
@@ -67,6 +72,23 @@ export function admit(
   facts?: NamespaceFacts,
   lookups?: LookupResults,
 ): Admission {
+  const step = beginAdmission(request, policy, facts);
+  return isPending(step) ? completeAdmission(step, lookups) : step;
+}
+
+/**
+ * The first step of admitting `request` under `policy`: Pod CREATE, Pod
+ * UPDATE and ephemeral-container UPDATE are mutated, the rest allowed as
+ * is. `facts` is what the cache knows of the request's namespace, when the
+ * server watches namespaces. Decides everything that needs no registry; a
+ * verifying policy whose rewrites Harbor must confirm gives a
+ * {@link PendingAdmission} instead (never with mode off).
+ */
+export function beginAdmission(
+  request: AdmissionRequest,
+  policy: Policy,
+  facts?: NamespaceFacts,
+): AdmissionStep {
   const scope = mutationScope(request);
   if (scope === undefined) {
     return skip('not a Pod CREATE or UPDATE, nor an ephemeral-container update', []);
@@ -75,7 +97,20 @@ export function admit(
   if (request.object === undefined || request.object === null) {
     return { ok: false, problem: `request.object is required for ${request.operation} of a Pod` };
   }
-  const plan = planPod(request.object, policy, podContext(request, scope.scope, facts, lookups));
+  const plan = preparePod(request.object, policy, podContext(request, scope.scope, facts));
+  if (plan.kind === 'pending') return { kind: 'pending', references: plan.references, pod: plan };
+  return fromPlan(plan);
+}
+
+/** The second step: the admission of a {@link PendingAdmission} with Harbor's answers. */
+export function completeAdmission(
+  pending: PendingAdmission,
+  lookups: LookupResults | undefined,
+): Admission {
+  return fromPlan(finishPod(pending.pod, lookups));
+}
+
+function fromPlan(plan: PodPlan): Admission {
   switch (plan.kind) {
     case 'invalid':
       return { ok: false, problem: `request.object: ${plan.problem}` };
@@ -109,13 +144,11 @@ function podContext(
   request: AdmissionRequest,
   scope: MutationScope,
   facts: NamespaceFacts | undefined,
-  lookups: LookupResults | undefined,
 ): PodContext {
   return {
     scope,
     ...(request.namespace === undefined ? {} : { namespace: request.namespace }),
     ...(facts === undefined ? {} : { facts }),
-    ...(lookups === undefined ? {} : { lookups }),
   };
 }
 

@@ -75,13 +75,16 @@ function derive(decision: ImageDecision): MemoizedDecision {
 }
 
 /**
- * Verified decisions, per memoized decision and lookup answer: a warm cache
- * gives the same few answers (a digest, a missing detail) again and again,
- * so the pinned image and the explanation are formatted once. The inner map
- * is bounded: unavailable reasons can vary (error texts).
+ * Verified decisions, per memoized decision and lookup answer, so the pinned
+ * image and the explanation are formatted once per answer. Keyed by the
+ * answer object itself: the registry client's cache serves the same object
+ * on every warm hit, and a key by content (a string of the digest or the
+ * reason) cost a concatenation and a hash per container and admission.
+ * Weak both ways: an entry lives only as long as its decision and answer.
  */
-const verified = new WeakMap<MemoizedDecision, Map<string, MemoizedDecision>>();
-const MAX_ANSWERS_PER_DECISION = 16;
+const verified = new WeakMap<MemoizedDecision, WeakMap<RegistryLookup, MemoizedDecision>>();
+/** The same, for a reference that has no answer at all (counted as unavailable). */
+const unanswered = new WeakMap<MemoizedDecision, MemoizedDecision>();
 
 /**
  * {@link decideImageMemoized}, verified with `lookups` when the policy
@@ -93,8 +96,17 @@ export function decideImageVerified(
   lookups: LookupResults | undefined,
 ): MemoizedDecision {
   const memoized = decideImageMemoized(image, policy);
-  if (lookups === undefined || memoized.lookupKey === undefined) return memoized;
-  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), policy.verify);
+  return lookups === undefined ? memoized : verifiedWith(memoized, lookups, policy.verify);
+}
+
+/** `memoized` verified with its answer in `lookups` (none: unavailable); as it is when it rewrites nothing. */
+export function verifiedWith(
+  memoized: MemoizedDecision,
+  lookups: LookupResults,
+  verify: VerifyPolicy,
+): MemoizedDecision {
+  if (memoized.lookupKey === undefined) return memoized;
+  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), verify);
 }
 
 /** {@link verifyDecision} of a memoized decision, itself memoized. */
@@ -104,28 +116,23 @@ export function verifyMemoized(
   verify: VerifyPolicy,
 ): MemoizedDecision {
   if (memoized.lookupKey === undefined) return memoized;
-  const key = answerKey(lookup);
+  if (lookup === undefined) {
+    let result = unanswered.get(memoized);
+    if (result === undefined) {
+      result = derive(verifyDecision(memoized.decision, undefined, verify));
+      unanswered.set(memoized, result);
+    }
+    return result;
+  }
   let answers = verified.get(memoized);
   if (answers === undefined) {
-    answers = new Map();
+    answers = new WeakMap();
     verified.set(memoized, answers);
   }
-  const known = answers.get(key);
-  if (known !== undefined) return known;
-  const result = derive(verifyDecision(memoized.decision, lookup, verify));
-  if (answers.size >= MAX_ANSWERS_PER_DECISION) answers.clear();
-  answers.set(key, result);
-  return result;
-}
-
-function answerKey(lookup: RegistryLookup | undefined): string {
-  if (lookup === undefined) return 'none';
-  switch (lookup.status) {
-    case 'found':
-      return `found\u0000${lookup.digest}`;
-    case 'missing':
-      return `missing\u0000${lookup.detail}`;
-    case 'unavailable':
-      return `unavailable\u0000${lookup.reason}`;
+  let result = answers.get(lookup);
+  if (result === undefined) {
+    result = derive(verifyDecision(memoized.decision, lookup, verify));
+    answers.set(lookup, result);
   }
+  return result;
 }

@@ -5,13 +5,17 @@
  */
 import type { Operation } from 'fast-json-patch';
 import { deniesPod, finalReference, warnsAuthor, type ImageDecision } from './image-decision.ts';
-import { decideImageMemoized, decideImageVerified } from './image-decision-cache.ts';
+import {
+  decideImageMemoized,
+  verifiedWith,
+  type MemoizedDecision,
+} from './image-decision-cache.ts';
 import { toPointer } from './json-pointer.ts';
 import { planOriginalImages, type RecordPlan } from './original-images.ts';
 import type { Policy } from './policy.ts';
 import type { ImageReference } from './reference.ts';
 import type { LookupStatus } from './registry-lookup.ts';
-import { distinctTargets, isPinnedForm, type LookupResults } from './verification.ts';
+import { isPinnedForm, lookupTarget, type LookupResults } from './verification.ts';
 import {
   containerKey,
   ORIGINAL_IMAGES_POINTER,
@@ -124,18 +128,47 @@ export function mutatePodTemplate(
   policy: Policy,
   options: MutationOptions = {},
 ): MutationResult {
+  const read = readTemplate(template);
+  if (!read.ok) return read;
+  return { ok: true, mutation: mutateView(read.view, policy, options) };
+}
+
+/**
+ * The template's view, or why it cannot be mutated: what {@link mutateView}
+ * and {@link referencesToVerify} work on, so a verified admission reads the
+ * Pod once for both.
+ */
+export function readTemplate(
+  template: unknown,
+):
+  | { readonly ok: true; readonly view: PodTemplateView }
+  | { readonly ok: false; readonly problem: string } {
   const read = readPodTemplate(template);
   if (!read.ok) return read;
-  const view = read.view;
-  if (view.containers.length > MAX_CONTAINERS) {
+  const count = read.view.containers.length;
+  if (count > MAX_CONTAINERS) {
     return {
       ok: false,
-      problem: `the Pod has ${view.containers.length} containers; at most ${MAX_CONTAINERS} are processed`,
+      problem: `the Pod has ${count} containers; at most ${MAX_CONTAINERS} are processed`,
     };
   }
+  return read;
+}
+
+/**
+ * {@link mutatePodTemplate} of a template already read by {@link readTemplate};
+ * `decided` when its images were decided already (a verified admission's
+ * first step did, to know what to look up).
+ */
+export function mutateView(
+  view: PodTemplateView,
+  policy: Policy,
+  options: MutationOptions = {},
+  decided: ContainerDecisions = decideContainers(view, policy, options.scope),
+): TemplateMutation {
   const base = toPointer(options.basePath ?? []);
   const scope = options.scope ?? WHOLE_POD;
-  const planned = planContainers(view, policy, { scope, base, lookups: options.lookups });
+  const planned = planContainers(view, policy, decided, { scope, base, lookups: options.lookups });
   const patch = patchTemplate(
     view,
     {
@@ -146,37 +179,50 @@ export function mutatePodTemplate(
     base,
   );
   return {
-    ok: true,
-    mutation: {
-      decisions: planned.decisions,
-      changes: planned.changes,
-      patch,
-      warnings: planned.warnings,
-      denials: planned.denials,
-    },
+    decisions: planned.decisions,
+    changes: planned.changes,
+    patch,
+    warnings: planned.warnings,
+    denials: planned.denials,
   };
 }
 
 /**
- * The references whose lookups verifying this template needs, each once:
- * the rewrites of the containers in scope. Empty when the policy does not
- * verify or the template is unreadable (the mutation then reports why).
+ * The memoized decision for each container's image, aligned with
+ * `view.containers`: undefined for a container out of scope or without an
+ * image.
  */
-export function referencesToVerify(
-  template: unknown,
+export type ContainerDecisions = readonly (MemoizedDecision | undefined)[];
+
+export function decideContainers(
+  view: PodTemplateView,
   policy: Policy,
   scope: MutationScope = WHOLE_POD,
-): ImageReference[] {
-  if (policy.verify.mode === 'off') return [];
-  const read = readPodTemplate(template);
-  if (!read.ok || read.view.containers.length > MAX_CONTAINERS) return [];
+): ContainerDecisions {
+  return view.containers.map((container) =>
+    container.image === undefined || !isInScope(container, scope)
+      ? undefined
+      : decideImageMemoized(container.image, policy),
+  );
+}
+
+/**
+ * The references whose lookups verifying these decisions needs, each once:
+ * the rewrites, when the policy verifies (only then do decisions carry a
+ * lookup key).
+ */
+export function referencesToVerify(decided: ContainerDecisions): ImageReference[] {
+  // The memoized keys are the same strings every time, their hashes already computed.
+  const keys = new Set<string>();
   const targets: ImageReference[] = [];
-  for (const container of read.view.containers) {
-    if (container.image === undefined || !isInScope(container, scope)) continue;
-    const { decision } = decideImageMemoized(container.image, policy);
-    if (decision.outcome === 'rewritten') targets.push(decision.rewritten);
+  for (const memoized of decided) {
+    if (memoized?.lookupKey === undefined || keys.has(memoized.lookupKey)) continue;
+    const target = lookupTarget(memoized.decision);
+    if (target === undefined) continue;
+    keys.add(memoized.lookupKey);
+    targets.push(target);
   }
-  return distinctTargets(targets);
+  return targets;
 }
 
 interface ContainerPlan {
@@ -201,6 +247,7 @@ interface ContainerScope {
 function planContainers(
   view: PodTemplateView,
   policy: Policy,
+  decided: ContainerDecisions,
   where: ContainerScope,
 ): ContainerPlan {
   const { scope, base } = where;
@@ -215,11 +262,13 @@ function planContainers(
   };
   // Without lookups nothing is verified; mode off never reaches the lookup code at all.
   const lookups = policy.verify.mode === 'off' ? undefined : where.lookups;
-  for (const container of view.containers) {
-    if (!isInScope(container, scope)) continue;
+  for (const [index, container] of view.containers.entries()) {
+    const memoized = decided[index];
+    if (memoized === undefined) continue;
     planContainer(plan, container, policy, {
       path: `${base}/spec/${container.list}/${container.index}`,
-      lookups,
+      decided: lookups === undefined ? memoized : verifiedWith(memoized, lookups, policy.verify),
+      verified: lookups !== undefined,
     });
   }
   return plan;
@@ -229,12 +278,15 @@ function planContainer(
   plan: ContainerPlan,
   container: ContainerView,
   policy: Policy,
-  at: { readonly path: string; readonly lookups: LookupResults | undefined },
+  at: {
+    readonly path: string;
+    /** The decision for the container's image, verified when `verified`. */
+    readonly decided: MemoizedDecision;
+    readonly verified: boolean;
+  },
 ): void {
-  const image = container.image;
-  // Kubernetes requires an image; a template without one (a kustomize base) has nothing to decide.
-  if (image === undefined) return;
-  const { decision, finalImage: to, explanation } = decideImageVerified(image, policy, at.lookups);
+  const { decision, finalImage: to, explanation } = at.decided;
+  const image = decision.image;
   const containerPath = at.path;
   plan.decisions.push({ container, decision });
   plan.changes.push({
@@ -243,7 +295,7 @@ function planContainer(
     to,
     reason: decision.outcome,
     message: explanation,
-    ...(at.lookups === undefined ? {} : verifyField(decision)),
+    ...(at.verified ? verifyField(decision) : {}),
   });
   const rewritten = to !== image;
   if (rewritten && container.name !== undefined) plan.originals.set(container.name, image);

@@ -5,8 +5,11 @@
  * this, so they cannot disagree.
  */
 import {
-  mutatePodTemplate,
+  decideContainers,
+  mutateView,
+  readTemplate,
   referencesToVerify,
+  type ContainerDecisions,
   type MutationOptions,
   type TemplateMutation,
 } from './mutate.ts';
@@ -14,7 +17,9 @@ import { effectiveNamespacePolicy } from './namespace-policy-cache.ts';
 import type { NamespaceFacts } from './namespace-policy.ts';
 import { podSkipReason } from './pod-skip.ts';
 import type { Policy } from './policy.ts';
+import type { PodTemplateView } from './pod-template.ts';
 import type { ImageReference } from './reference.ts';
+import type { LookupResults } from './verification.ts';
 
 /** Namespaces whose Pods are never mutated, whatever the registration says. */
 export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set([
@@ -40,23 +45,85 @@ export type PodPlan =
     }
   | { readonly kind: 'invalid'; readonly problem: string };
 
+/**
+ * A Pod whose plan waits for Harbor: the policy verifies and `references`
+ * are the rewrites to ask about. {@link finishPod} completes it with the
+ * answers; everything else was decided, and the Pod read, once.
+ */
+export interface PendingPod {
+  readonly kind: 'pending';
+  /** Each reference once, in the order of the containers. */
+  readonly references: readonly ImageReference[];
+  readonly view: PodTemplateView;
+  /** Its containers' images, decided once for both steps. */
+  readonly decided: ContainerDecisions;
+  /** The policy in effect for the Pod (its namespace's overrides applied). */
+  readonly policy: Policy;
+  readonly warnings: readonly string[];
+  readonly context: PodContext;
+}
+
+/**
+ * Plans the Pod in one call: the lookups, when the policy verifies, are
+ * `context.lookups` (the preview passes what it looked up; without them
+ * nothing is verified).
+ */
 export function planPod(template: unknown, policy: Policy, context: PodContext = {}): PodPlan {
+  const prepared = preparePod(template, policy, context);
+  return prepared.kind === 'pending' ? finishPod(prepared, context.lookups) : prepared;
+}
+
+/**
+ * The first of the two pure steps of a verified plan: everything decided
+ * without Harbor. A Pod with nothing to ask (the policy does not verify,
+ * the Pod is skipped or rewrites nothing) is planned here in full; otherwise
+ * the pending Pod names the references to look up. `context.lookups` is not
+ * used here.
+ */
+export function preparePod(
+  template: unknown,
+  policy: Policy,
+  context: PodContext = {},
+): PodPlan | PendingPod {
   const resolved = resolvePodPolicy(template, policy, context);
   if (resolved.skipReason !== undefined) {
     return { kind: 'skipped', reason: resolved.skipReason, warnings: resolved.warnings };
   }
-  const result = mutatePodTemplate(template, resolved.policy, context);
-  if (!result.ok) return { kind: 'invalid', problem: result.problem };
+  const read = readTemplate(template);
+  if (!read.ok) return { kind: 'invalid', problem: read.problem };
+  const decided = decideContainers(read.view, resolved.policy, context.scope);
+  const pending: PendingPod = {
+    kind: 'pending',
+    // Mode off never looks anything up, and does not even ask what it would look up.
+    references: resolved.policy.verify.mode === 'off' ? [] : referencesToVerify(decided),
+    view: read.view,
+    decided,
+    policy: resolved.policy,
+    warnings: resolved.warnings,
+    context,
+  };
+  return pending.references.length > 0 ? pending : finishPod(pending, undefined);
+}
+
+/** The second step: the plan of a {@link PendingPod} with Harbor's answers (undefined: not verified). */
+export function finishPod(pending: PendingPod, lookups: LookupResults | undefined): PodPlan {
+  const { view, policy, context } = pending;
+  const options: MutationOptions = {
+    ...(context.basePath === undefined ? {} : { basePath: context.basePath }),
+    ...(context.scope === undefined ? {} : { scope: context.scope }),
+    ...(lookups === undefined ? {} : { lookups }),
+  };
+  const mutation = mutateView(view, policy, options, pending.decided);
   const wholePod = (context.scope?.kind ?? 'whole-pod') === 'whole-pod';
-  const missingSecrets = wholePod ? findMissingSecrets(resolved.policy, context.facts) : [];
+  const missingSecrets = wholePod ? findMissingSecrets(policy, context.facts) : [];
   const namespace = context.facts?.name ?? '';
   return {
     kind: 'mutated',
-    mutation: result.mutation,
+    mutation,
     missingSecrets,
     warnings: [
-      ...resolved.warnings,
-      ...result.mutation.warnings,
+      ...pending.warnings,
+      ...mutation.warnings,
       ...missingSecrets.map(
         (name) =>
           `imagePullSecret "${name}" does not exist in namespace "${namespace}"; pulls from Harbor may fail`,
@@ -66,19 +133,18 @@ export function planPod(template: unknown, policy: Policy, context: PodContext =
 }
 
 /**
- * The first of the two pure steps of a verified mutation: the references
- * Harbor must be asked about before {@link planPod} (with `lookups`) can
- * decide. Empty when the policy does not verify or the Pod is skipped.
+ * The references Harbor must be asked about before {@link planPod} (with
+ * `lookups`) can decide. Empty when the policy does not verify or the Pod is
+ * skipped.
  */
 export function planLookups(
   template: unknown,
   policy: Policy,
   context: PodContext = {},
-): ImageReference[] {
+): readonly ImageReference[] {
   if (policy.verify.mode === 'off') return [];
-  const resolved = resolvePodPolicy(template, policy, context);
-  if (resolved.skipReason !== undefined) return [];
-  return referencesToVerify(template, resolved.policy, context.scope);
+  const prepared = preparePod(template, policy, context);
+  return prepared.kind === 'pending' ? prepared.references : [];
 }
 
 /** The policy for this Pod, or why it is not mutated at all (its namespace, its own opt-out). */

@@ -42,10 +42,24 @@ export type RegistryLookup =
  * (`latest` when none).
  */
 export function lookupKey(reference: ImageReference): string {
-  const name = `${reference.registry}/${reference.repository}`;
-  if (reference.digest !== undefined) return `${name}@${reference.digest}`;
-  return `${name}:${reference.tag ?? 'latest'}`;
+  let key = keys.get(reference);
+  if (key === undefined) {
+    const name = `${reference.registry}/${reference.repository}`;
+    key =
+      reference.digest === undefined
+        ? `${name}:${reference.tag ?? 'latest'}`
+        : `${name}@${reference.digest}`;
+    keys.set(reference, key);
+  }
+  return key;
 }
+
+/**
+ * Each reference's key, built once: a warm admission asks about the same
+ * (memoized) reference objects every time, and the same key string, its hash
+ * already computed, makes each cache probe a plain lookup.
+ */
+const keys = new WeakMap<ImageReference, string>();
 
 /**
  * Asks the registry about references. Implemented by `src/registry`; the

@@ -33,6 +33,25 @@ const NOTHING: LookedUp = Object.freeze({
 });
 
 /**
+ * Every reference answered from the client's memory, now, or undefined when
+ * one is not: the warm path of an admission, with no timer, promise or
+ * request, so the route need not await it.
+ */
+export function cachedLookups(
+  client: RegistryLookups | undefined,
+  references: readonly ImageReference[],
+): LookedUp | undefined {
+  if (references.length === 0) return NOTHING;
+  const cached = client?.cachedAll?.(references);
+  if (cached === undefined) return undefined;
+  // cachedAll answers each distinct reference; the route's are distinct already.
+  if (cached.size !== references.length) return complete(references, cached, 'no lookup result');
+  const counts: VerifyCounts = { found: 0, missing: 0, unavailable: 0 };
+  for (const lookup of cached.values()) counts[lookup.status] += 1;
+  return { lookups: cached, counts };
+}
+
+/**
  * Looks `references` up with `client` within `budgetMs`. Never rejects:
  * without a client, past the budget (plus slack) or on a failure, every
  * reference without a result is unavailable, with the reason.
@@ -47,8 +66,8 @@ export async function lookUpWithin(
     return complete(references, new Map(), 'no registry client (see the start-up log)');
   }
   // Warm cache: answered now, without the guard's timer or a promise race.
-  const cached = client.cachedAll?.(references);
-  if (cached !== undefined) return complete(references, cached, 'no lookup result');
+  const cached = cachedLookups(client, references);
+  if (cached !== undefined) return cached;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), budgetMs + LOOKUP_GUARD_SLACK_MS);

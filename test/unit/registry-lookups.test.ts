@@ -1,7 +1,8 @@
 /**
- * The I/O step of a verified admission, `lookUpWithin`: always an answer for
- * every reference, within the budget plus its slack, and no timer or promise
- * race when the client answers from memory.
+ * The I/O step of a verified admission: `cachedLookups`, the warm path the
+ * route takes without awaiting anything, and `lookUpWithin`: always an
+ * answer for every reference, within the budget plus its slack, and no timer
+ * or promise race when the client answers from memory.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,7 +12,11 @@ import {
   type RegistryLookups,
 } from '../../src/core/registry-lookup.ts';
 import type { ImageReference } from '../../src/core/reference.ts';
-import { LOOKUP_GUARD_SLACK_MS, lookUpWithin } from '../../src/server/registry-lookups.ts';
+import {
+  cachedLookups,
+  LOOKUP_GUARD_SLACK_MS,
+  lookUpWithin,
+} from '../../src/server/registry-lookups.ts';
 
 const app: ImageReference = { registry: 'harbor.example.com', repository: 'p/app', tag: 'v1' };
 const db: ImageReference = { registry: 'harbor.example.com', repository: 'p/db', tag: 'v2' };
@@ -40,6 +45,41 @@ function fakeClient(parts: {
         }),
   };
 }
+
+describe('cachedLookups', () => {
+  const missing: RegistryLookup = { status: 'missing', cached: true, detail: 'MANIFEST_UNKNOWN' };
+
+  it("answers synchronously, with the client's own map, when every reference is cached", () => {
+    const answers = new Map<string, RegistryLookup>([
+      [lookupKey(app), found],
+      [lookupKey(db), missing],
+    ]);
+    const client = fakeClient({ cachedAll: () => answers });
+    const result = cachedLookups(client, [app, db]);
+    assert.equal(result?.lookups, answers, 'no copy of the answers');
+    assert.deepEqual(result?.counts, { found: 1, missing: 1, unavailable: 0 });
+    assert.deepEqual(client.calls, { lookupAll: 0, cachedAll: 1 });
+  });
+
+  it('is undefined when one reference is not cached, or the client has no cache', () => {
+    assert.equal(cachedLookups(fakeClient({ cachedAll: () => undefined }), [app]), undefined);
+    assert.equal(cachedLookups(fakeClient({}), [app]), undefined);
+    assert.equal(cachedLookups(undefined, [app]), undefined);
+  });
+
+  it('fills what a client left out as unavailable rather than trusting a short answer', () => {
+    const client = fakeClient({ cachedAll: () => new Map([[lookupKey(app), found]]) });
+    const result = cachedLookups(client, [app, db]);
+    assert.deepEqual(result?.counts, { found: 1, missing: 0, unavailable: 1 });
+    assert.equal(result?.lookups.get(lookupKey(db))?.status, 'unavailable');
+  });
+
+  it('asks nothing for no references', () => {
+    const client = fakeClient({ cachedAll: () => new Map() });
+    assert.equal(cachedLookups(client, [])?.lookups.size, 0);
+    assert.deepEqual(client.calls, { lookupAll: 0, cachedAll: 0 });
+  });
+});
 
 describe('lookUpWithin', () => {
   it('asks nothing when there is nothing to look up', async () => {

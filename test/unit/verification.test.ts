@@ -11,6 +11,7 @@ import {
   finalImage,
   warnsAuthor,
 } from '../../src/core/image-decision.ts';
+import { decideImageMemoized, verifiedWith } from '../../src/core/image-decision-cache.ts';
 import { mutatePodTemplate } from '../../src/core/mutate.ts';
 import type { Policy } from '../../src/core/policy.ts';
 import type { RegistryLookup } from '../../src/core/registry-lookup.ts';
@@ -215,6 +216,33 @@ describe('explanations of verified decisions', () => {
   it('a pinned image names its digest', () => {
     const text = explainDecision(verified('nginx:1.25', FOUND_A, verifying({ mode: 'pin' })));
     assert.match(text, new RegExp(`pinned to ${DIGEST_A}`));
+  });
+});
+
+describe('verified decisions are memoized per answer', () => {
+  const policy = verifying({ mode: 'pin' });
+  const lookups = (lookup: RegistryLookup) => new Map([[`${HARBOR_NGINX}:1.25`, lookup]]);
+
+  it('the same answer object gives the same decision object, formatted once', () => {
+    const memoized = decideImageMemoized('nginx:1.25', policy);
+    const first = verifiedWith(memoized, lookups(FOUND_A), policy.verify);
+    assert.equal(verifiedWith(memoized, lookups(FOUND_A), policy.verify), first);
+    assert.equal(first.finalImage, `${HARBOR_NGINX}:1.25@${DIGEST_A}`);
+  });
+
+  it('an answer with other content, or none, gives its own decision', () => {
+    const memoized = decideImageMemoized('nginx:1.25', policy);
+    const other = verifiedWith(
+      memoized,
+      lookups({ status: 'found', digest: DIGEST_B, cached: true }),
+      policy.verify,
+    );
+    assert.equal(other.finalImage, `${HARBOR_NGINX}:1.25@${DIGEST_B}`);
+    const copy = verifiedWith(memoized, lookups({ ...FOUND_A }), policy.verify);
+    assert.equal(copy.finalImage, `${HARBOR_NGINX}:1.25@${DIGEST_A}`);
+    const none = verifiedWith(memoized, new Map(), policy.verify);
+    assert.equal(none.decision.outcome, 'kept-unavailable');
+    assert.equal(verifiedWith(memoized, new Map(), policy.verify), none);
   });
 });
 

@@ -1,13 +1,14 @@
 /**
  * Admission with registry verification, in its two pure steps around the
- * lookups: `lookupsFor` (what to ask Harbor) and `admit` with the answers.
+ * lookups: `beginAdmission` (what to ask Harbor) and `completeAdmission`
+ * with the answers.
  * The answers come from a table; no registry.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import type { AdmissionRequest } from '../../src/admission/admission-review.ts';
-import { admit, lookupsFor } from '../../src/admission/admit.ts';
+import { admit, beginAdmission, completeAdmission, isPending } from '../../src/admission/admit.ts';
 import { parseAdmissionReview } from '../../src/admission/parse-review.ts';
 import type { Policy } from '../../src/core/policy.ts';
 import { formatImageReference } from '../../src/core/reference.ts';
@@ -33,6 +34,12 @@ function fixtureRequest(): AdmissionRequest {
   return parsed.request;
 }
 
+/** The references the first step asks Harbor about; none when it decided without Harbor. */
+function lookupsFor(request: AdmissionRequest, policy: Policy) {
+  const step = beginAdmission(request, policy);
+  return isPending(step) ? step.references : [];
+}
+
 /** Both steps, with the route's part (the lookups) answered from `table`. */
 async function admitVerified(
   request: AdmissionRequest,
@@ -40,9 +47,10 @@ async function admitVerified(
   table: Record<string, RegistryLookup>,
 ) {
   const client = lookupTable(table);
-  const references = lookupsFor(request, policy);
-  const lookups = await client.lookupAll(references, policy.verify.budgetMs);
-  const admission = admit(request, policy, undefined, lookups);
+  const step = beginAdmission(request, policy);
+  const admission = isPending(step)
+    ? completeAdmission(step, await client.lookupAll(step.references, policy.verify.budgetMs))
+    : step;
   assert.ok(admission.ok, admission.ok ? '' : admission.problem);
   return { admission, client };
 }
@@ -58,8 +66,39 @@ const imagesOf = (pod: Pod) =>
   );
 
 describe('which references admission asks Harbor about', () => {
-  it('none when verify is off', () => {
-    assert.deepEqual(lookupsFor(fixtureRequest(), examplePolicy()), []);
+  it('none when verify is off: the first step decides the whole admission', () => {
+    const policy = examplePolicy();
+    const step = beginAdmission(fixtureRequest(), policy);
+    assert.equal(isPending(step), false);
+    assert.deepEqual(step, admit(fixtureRequest(), policy));
+  });
+
+  it('none when the Pod rewrites nothing: decided in one step although the policy verifies', () => {
+    const policy = examplePolicy({ verify: { mode: 'pin' } });
+    const request = fixtureRequest();
+    const pod = request.object as Pod;
+    delete pod.spec['initContainers'];
+    pod.spec.containers = [{ name: 'pause', image: 'registry.k8s.io/pause:3.9' }];
+    const step = beginAdmission(request, policy);
+    assert.equal(isPending(step), false);
+    assert.ok(!isPending(step) && step.ok);
+    assert.deepEqual(
+      step.changes.filter((change) => change.path.endsWith('/image')).map((change) => change.to),
+      ['registry.k8s.io/pause:3.9'],
+    );
+  });
+
+  it('without answers every reference counts as unavailable (verify.onUnavailable)', () => {
+    const policy = examplePolicy({ verify: { mode: 'exists', onUnavailable: 'keep' } });
+    const step = beginAdmission(fixtureRequest(), policy);
+    assert.ok(isPending(step));
+    const admission = completeAdmission(step, new Map());
+    assert.ok(admission.ok);
+    assert.deepEqual(
+      admission.verdict.patch.filter((op) => op.path.endsWith('/image')),
+      [],
+    );
+    assert.ok(admission.verdict.warnings.every((warning) => /could not confirm/.test(warning)));
   });
 
   it('each rewritten image of the Pod once, not the excluded one', () => {

@@ -18,7 +18,12 @@ import type {
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AdmissionRequest, AdmissionVerdict } from '../../admission/admission-review.ts';
 import { toAdmissionReview } from '../../admission/admission-response.ts';
-import { admit, lookupsFor, type Admission } from '../../admission/admit.ts';
+import {
+  beginAdmission,
+  completeAdmission,
+  isPending,
+  type Admission,
+} from '../../admission/admit.ts';
 import {
   auditAdmission,
   MAX_AUDIT_WARNINGS,
@@ -28,14 +33,20 @@ import { parseAdmissionReview } from '../../admission/parse-review.ts';
 import type { NamespaceDirectory, NamespaceFacts } from '../../core/namespace-policy.ts';
 import type { OnErrorMode } from '../../core/policy-schema.ts';
 import type { Policy } from '../../core/policy.ts';
-import type { LookupResults } from '../../core/verification.ts';
+import type { ImageReference } from '../../core/reference.ts';
+import type { RegistryLookups } from '../../core/registry-lookup.ts';
 import { parseJsonBody } from '../json-body.ts';
 import { boundLogString, boundLogValue } from '../log-text.ts';
 import { fixedFieldsLogger, type Logger } from '../logger.ts';
 import type { LiveState } from '../live-state.ts';
 import { boundChildren, type WebhookMetrics } from '../metrics.ts';
 import type { WebhookServer } from '../webhook-server.ts';
-import { lookUpWithin, type VerifyCounts } from '../registry-lookups.ts';
+import {
+  cachedLookups,
+  lookUpWithin,
+  type LookedUp,
+  type VerifyCounts,
+} from '../registry-lookups.ts';
 import { badRequest } from './http-errors.ts';
 
 /** Where the registration's audit entry sends `<opt-in key>=audit` namespaces. */
@@ -90,15 +101,20 @@ export async function mutateRoute(app: WebhookServer, options: MutateRouteOption
         { ...fields, err: error, onError: policy.onError },
         'internal error while mutating; answering by onError',
       );
-    // Mode off takes none of this: no lookup planning, no promise, no timer.
-    const verified =
-      policy.verify.mode === 'off'
-        ? undefined
-        : await lookUpSafely({ request: admissionRequest, policy, facts, state }, onInternalError);
-    const admission = admitSafely(
-      { request: admissionRequest, policy, facts, lookups: verified?.lookups },
-      onInternalError,
-    );
+    // One read of the Pod: a verifying policy stops half-way for Harbor's answers. Mode off
+    // never does: no lookup planning, no promise, no timer.
+    const step = safely(() => beginAdmission(admissionRequest, policy, facts), onInternalError);
+    let admission: Admission | undefined;
+    let verified: LookedUp | undefined;
+    if (step !== undefined && isPending(step)) {
+      verified =
+        safely(() => cachedLookups(state.lookups, step.references), onInternalError) ??
+        (await lookUpSafely(state.lookups, step.references, policy, onInternalError));
+      const { lookups } = verified;
+      admission = safely(() => completeAdmission(step, lookups), onInternalError);
+    } else {
+      admission = step;
+    }
     if (admission === undefined) {
       counters.reviews({ operation: admissionRequest.operation, outcome: 'error' }).inc();
       return toAdmissionReview(
@@ -199,23 +215,13 @@ function auditLogFields(audited: AuditedAdmission | undefined): Record<string, u
   };
 }
 
-interface AdmissionInputs {
-  readonly request: AdmissionRequest;
-  readonly policy: Policy;
-  readonly facts: NamespaceFacts | undefined;
-}
-
 /**
  * The core never throws on valid input; if it ever does, the error is logged
  * and undefined returned, so the answer follows `onError` instead of a 500.
  */
-function admitSafely(
-  inputs: AdmissionInputs & { readonly lookups: LookupResults | undefined },
-  onError: (error: unknown) => void,
-): Admission | undefined {
-  const { request, policy, facts, lookups } = inputs;
+function safely<T>(step: () => T, onError: (error: unknown) => void): T | undefined {
   try {
-    return admit(request, policy, facts, lookups);
+    return step();
   } catch (error) {
     onError(error);
     return undefined;
@@ -223,19 +229,19 @@ function admitSafely(
 }
 
 /**
- * The verify steps before {@link admit}: which references to ask Harbor
- * about (pure), then one `lookupAll` for all of them within `budgetMs`.
- * Never throws: a defect is logged and every image counts as unavailable
- * (an empty result), so the answer follows `onUnavailable`.
+ * The lookups that the cache could not answer: one `lookupAll` for the
+ * Pod's references within `budgetMs`. Never throws: a defect is logged and
+ * every image counts as unavailable (an empty result), so the answer
+ * follows `onUnavailable`.
  */
 async function lookUpSafely(
-  inputs: AdmissionInputs & { readonly state: LiveState },
+  client: RegistryLookups | undefined,
+  references: readonly ImageReference[],
+  policy: Policy,
   onError: (error: unknown) => void,
-): Promise<{ lookups: LookupResults; counts: VerifyCounts }> {
-  const { request, policy, facts, state } = inputs;
+): Promise<LookedUp> {
   try {
-    const references = lookupsFor(request, policy, facts);
-    return await lookUpWithin(state.lookups, references, policy.verify.budgetMs);
+    return await lookUpWithin(client, references, policy.verify.budgetMs);
   } catch (error) {
     onError(error);
     return { lookups: new Map(), counts: { found: 0, missing: 0, unavailable: 0 } };
