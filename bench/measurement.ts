@@ -50,6 +50,13 @@ export function emptyServerRun(): ServerRun {
   };
 }
 
+/** One total of several runs of the same server. */
+export function sumRuns(runs: readonly ServerRun[]): ServerRun {
+  const total = emptyServerRun();
+  for (const run of runs) addServerRun(total, run);
+  return total;
+}
+
 function addServerRun(total: ServerRun, part: ServerRun): void {
   addLoadResult(total.load, part.load);
   total.serverCpuMicros += part.serverCpuMicros;
