@@ -37,6 +37,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Runs a bench command: a bad command line is its message and exit code 2; anything else throws. */
+export async function runBenchCommand(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    process.exitCode = 2;
+  }
+}
+
 export function parseBenchOptions(args: readonly string[]): BenchOptions {
   const { values } = parseStrict(args);
   const quick = values.quick;

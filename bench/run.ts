@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeBenchCertificates } from './bench-certificates.ts';
 import { buildCorpus } from './corpus.ts';
 import { createMemoryCgroup } from './memory-cgroup.ts';
-import { parseBenchOptions, UsageError } from './options.ts';
+import { parseBenchOptions, runBenchCommand } from './options.ts';
 import { formatReport } from './report-format.ts';
 import type { BenchReport } from './report-model.ts';
 import { serverSpecs } from './server-specs.ts';
@@ -56,10 +56,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+await runBenchCommand(main);

@@ -24,7 +24,7 @@ import { writeBenchCertificates } from './bench-certificates.ts';
 import { buildCorpus } from './corpus.ts';
 import { saturationDriver } from './load-drivers.ts';
 import { measureRun, sumRuns, type ServerRun } from './measurement.ts';
-import { PROTOCOLS, UsageError, type Protocol } from './options.ts';
+import { PROTOCOLS, runBenchCommand, UsageError, type Protocol } from './options.ts';
 import { median, summariseRun, type ServerFigures } from './report-model.ts';
 import { startServer, type ServerProcess, type ServerSpec } from './server-process.ts';
 import { serverSpecs } from './server-specs.ts';
@@ -228,10 +228,4 @@ function getText(port: number, path: string, ca: string): Promise<string> {
   });
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+await runBenchCommand(main);
