@@ -263,6 +263,24 @@ describe('the shipped image and chart on a real node', { skip: nodeSkipReason },
   );
 
   it(
+    "helm test: the chart's check Pod, pulled from the shipped image, gets the patch from the Service over TLS",
+    { timeout: 4 * 60_000 },
+    async () => {
+      const output = await helmOnNode(info, [
+        'test',
+        RELEASE,
+        '-n',
+        RELEASE_NAMESPACE,
+        '--timeout',
+        '3m',
+        '--logs',
+      ]);
+      assert.match(output, /^Phase:\s+Succeeded$/m, output);
+      assert.match(output, /admission-check passed against https:\/\//, output);
+    },
+  );
+
+  it(
     "node trust writes Harbor's hosts.toml and CA into containerd's certs.d",
     { timeout: 90_000 },
     async () => {
