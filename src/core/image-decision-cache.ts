@@ -11,7 +11,7 @@
 import { identityOf, BoundedCache } from './bounded-cache.ts';
 import { decideImage, explainDecision, finalImage, type ImageDecision } from './image-decision.ts';
 import type { Policy, VerifyPolicy } from './policy.ts';
-import { lookupKey, type RegistryLookup } from './registry-lookup.ts';
+import { lookupKey } from './registry-lookup.ts';
 import { lookupTarget, verifies, verifyDecision, type LookupResults } from './verification.ts';
 
 /** About 18,000 decisions of typical images (measured ~900 bytes each); far below the chart's 256 MiB limit. */
@@ -82,9 +82,9 @@ function derive(decision: ImageDecision): MemoizedDecision {
  * reason) cost a concatenation and a hash per container and admission.
  * Weak both ways: an entry lives only as long as its decision and answer.
  */
-const verified = new WeakMap<MemoizedDecision, WeakMap<RegistryLookup, MemoizedDecision>>();
-/** The same, for a reference that has no answer at all (counted as unavailable). */
-const unanswered = new WeakMap<MemoizedDecision, MemoizedDecision>();
+const verified = new WeakMap<MemoizedDecision, WeakMap<object, MemoizedDecision>>();
+/** The key for a reference that has no answer at all (counted as unavailable). */
+const NO_ANSWER = Object.freeze({});
 
 /**
  * {@link decideImageMemoized}, verified with `lookups` when the policy
@@ -99,40 +99,27 @@ export function decideImageVerified(
   return lookups === undefined ? memoized : verifiedWith(memoized, lookups, policy.verify);
 }
 
-/** `memoized` verified with its answer in `lookups` (none: unavailable); as it is when it rewrites nothing. */
+/**
+ * `memoized` verified with its answer in `lookups` (none: unavailable), itself
+ * memoized; as it is when it rewrites nothing.
+ */
 export function verifiedWith(
   memoized: MemoizedDecision,
   lookups: LookupResults,
   verify: VerifyPolicy,
 ): MemoizedDecision {
   if (memoized.lookupKey === undefined) return memoized;
-  return verifyMemoized(memoized, lookups.get(memoized.lookupKey), verify);
-}
-
-/** {@link verifyDecision} of a memoized decision, itself memoized. */
-export function verifyMemoized(
-  memoized: MemoizedDecision,
-  lookup: RegistryLookup | undefined,
-  verify: VerifyPolicy,
-): MemoizedDecision {
-  if (memoized.lookupKey === undefined) return memoized;
-  if (lookup === undefined) {
-    let result = unanswered.get(memoized);
-    if (result === undefined) {
-      result = derive(verifyDecision(memoized.decision, undefined, verify));
-      unanswered.set(memoized, result);
-    }
-    return result;
-  }
+  const lookup = lookups.get(memoized.lookupKey);
   let answers = verified.get(memoized);
   if (answers === undefined) {
     answers = new WeakMap();
     verified.set(memoized, answers);
   }
-  let result = answers.get(lookup);
+  const key = lookup ?? NO_ANSWER;
+  let result = answers.get(key);
   if (result === undefined) {
     result = derive(verifyDecision(memoized.decision, lookup, verify));
-    answers.set(lookup, result);
+    answers.set(key, result);
   }
   return result;
 }

@@ -85,6 +85,13 @@ export function preparePod(
   policy: Policy,
   context: PodContext = {},
 ): PodPlan | PendingPod {
+  const started = startPod(template, policy, context);
+  if (started.kind !== 'pending' || started.references.length > 0) return started;
+  return finishPod(started, undefined);
+}
+
+/** {@link preparePod} up to the references, a Pod with none still pending. */
+function startPod(template: unknown, policy: Policy, context: PodContext): PodPlan | PendingPod {
   const resolved = resolvePodPolicy(template, policy, context);
   if (resolved.skipReason !== undefined) {
     return { kind: 'skipped', reason: resolved.skipReason, warnings: resolved.warnings };
@@ -92,7 +99,7 @@ export function preparePod(
   const read = readTemplate(template);
   if (!read.ok) return { kind: 'invalid', problem: read.problem };
   const decided = decideContainers(read.view, resolved.policy, context.scope);
-  const pending: PendingPod = {
+  return {
     kind: 'pending',
     // Mode off never looks anything up, and does not even ask what it would look up.
     references: resolved.policy.verify.mode === 'off' ? [] : referencesToVerify(decided),
@@ -102,7 +109,6 @@ export function preparePod(
     warnings: resolved.warnings,
     context,
   };
-  return pending.references.length > 0 ? pending : finishPod(pending, undefined);
 }
 
 /** The second step: the plan of a {@link PendingPod} with Harbor's answers (undefined: not verified). */
@@ -143,8 +149,8 @@ export function planLookups(
   context: PodContext = {},
 ): readonly ImageReference[] {
   if (policy.verify.mode === 'off') return [];
-  const prepared = preparePod(template, policy, context);
-  return prepared.kind === 'pending' ? prepared.references : [];
+  const started = startPod(template, policy, context);
+  return started.kind === 'pending' ? started.references : [];
 }
 
 /** The policy for this Pod, or why it is not mutated at all (its namespace, its own opt-out). */
